@@ -1,0 +1,12 @@
+"""SCE-MAE (CVPR 2024) as an MMPose plugin.
+
+Importing the package registers every component into mmpose's registries and
+allow-lists the types of runner checkpoints for ``torch.load``.
+"""
+__version__ = '0.1.0'
+
+from . import checkpoint  # noqa: F401  (first: safe checkpoint loading)
+from . import datasets, engine, evaluation, models, visualization  # noqa
+from . import apis  # noqa
+
+__all__ = ['__version__']

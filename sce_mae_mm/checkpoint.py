@@ -1,0 +1,44 @@
+"""Safe loading of MMEngine runner checkpoints under ``weights_only=True``.
+
+torch >= 2.6 unpickles checkpoints with ``weights_only=True`` by default and
+mmengine 0.10.7 calls ``torch.load`` without the argument, so a runner
+checkpoint (which carries ``HistoryBuffer`` objects, numpy arrays and numpy
+scalars in its message hub and dataset metainfo) fails to load. Instead of
+re-enabling arbitrary unpickling, this module allow-lists exactly the few
+types MMEngine writes. Any other pickled global is still refused by torch's
+restricted unpickler, before it can run.
+
+Imported first by ``import sce_mae_mm``; nothing else in the project touches
+``torch.serialization``.
+"""
+from typing import List
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+
+
+def _numpy_globals() -> List[object]:
+    """Globals needed to rebuild numpy arrays, dtypes and scalars."""
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # pragma: no cover - numpy 1.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    dtype_classes = [
+        getattr(np.dtypes, name) for name in dir(np.dtypes)
+        if name.endswith('DType')
+        and isinstance(getattr(np.dtypes, name), type)
+    ]
+    return [_reconstruct, scalar, np.ndarray, np.dtype, *dtype_classes]
+
+
+#: Every global a runner checkpoint may reference besides torch's own.
+RUNNER_CHECKPOINT_GLOBALS: List[object] = [HistoryBuffer, *_numpy_globals()]
+
+
+def register_safe_globals() -> None:
+    """Allow-list :data:`RUNNER_CHECKPOINT_GLOBALS` for ``torch.load``."""
+    torch.serialization.add_safe_globals(RUNNER_CHECKPOINT_GLOBALS)
+
+
+register_safe_globals()

@@ -1,0 +1,3 @@
+from .tools_utils import enable_visualization, setup_launcher
+
+__all__ = ['enable_visualization', 'setup_launcher']

@@ -1,0 +1,2 @@
+from . import functional, metrics  # noqa
+from .functional import *  # noqa

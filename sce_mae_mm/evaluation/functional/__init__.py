@@ -1,0 +1,1 @@
+# Registered components are imported here.

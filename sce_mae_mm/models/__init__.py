@@ -1,0 +1,1 @@
+from . import backbones, heads, losses, necks, pose_estimators, utils  # noqa
