@@ -11,7 +11,8 @@ restricted unpickler, before it can run.
 Imported first by ``import sce_mae_mm``; nothing else in the project touches
 ``torch.serialization``.
 """
-from typing import List
+import pickle
+from typing import Callable, List, Tuple, Union
 
 import numpy as np
 import torch
@@ -32,8 +33,27 @@ def _numpy_globals() -> List[object]:
     return [_reconstruct, scalar, np.ndarray, np.dtype, *dtype_classes]
 
 
+def _history_buffer_method(owner: object, name: str) -> Callable:
+    """Stands in for ``builtins.getattr`` while unpickling.
+
+    A ``HistoryBuffer`` pickles its statistics methods (``min``, ``max``,
+    ``mean``, ``current`` and registered ones) as
+    ``getattr(HistoryBuffer, name)``. Only that lookup is allowed; any other
+    ``getattr`` in a checkpoint is refused.
+    """
+    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({owner!r}, {name!r}); only '
+        'HistoryBuffer statistics methods are allowed')
+
+
 #: Every global a runner checkpoint may reference besides torch's own.
-RUNNER_CHECKPOINT_GLOBALS: List[object] = [HistoryBuffer, *_numpy_globals()]
+RUNNER_CHECKPOINT_GLOBALS: List[Union[object, Tuple[Callable, str]]] = [
+    HistoryBuffer,
+    (_history_buffer_method, 'builtins.getattr'),
+    *_numpy_globals(),
+]
 
 
 def register_safe_globals() -> None:

@@ -1,7 +1,7 @@
 # A tiny Runner config for the foundation tests (toy model, 2 iterations).
 _base_ = ['../configs/_base_/default_runtime.py']
 custom_imports = dict(
-    imports=['sce_mae_mm', 'tests.toy'], allow_failed_imports=False)
+    imports=['sce_mae_mm', 'toy_components'], allow_failed_imports=False)
 model = dict(type='ToyRegressor')
 train_dataloader = dict(
     batch_size=4,

@@ -92,6 +92,7 @@ def test_malicious_checkpoint_refused(tmp_path):
 def test_tools_train_and_distributed_gloo(tmp_path):
     """tools/dist_train.sh: two processes (torchrun, gloo, CPU)."""
     env = dict(os.environ, PYTHON=sys.executable, PORT='29533',
+               PYTHONPATH=os.pathsep.join([str(ROOT / 'tests'), str(ROOT)]),
                CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1')
     proc = subprocess.run(
         ['bash', str(ROOT / 'tools' / 'dist_train.sh'), str(TOY_CFG), '2',
@@ -101,3 +102,18 @@ def test_tools_train_and_distributed_gloo(tmp_path):
     log = proc.stdout + proc.stderr
     assert 'Distributed launcher: pytorch' in log or 'world_size: 2' in log
     assert (tmp_path / 'iter_2.pth').is_file()
+
+
+class _GetattrExploit:
+    """A pickled ``getattr`` on an allowed class, outside its statistics."""
+
+    def __reduce__(self):
+        from mmengine.logging import HistoryBuffer
+        return (getattr, (HistoryBuffer, '__init__'))
+
+
+def test_getattr_outside_history_buffer_refused(tmp_path):
+    bad = tmp_path / 'getattr.pth'
+    torch.save({'meta': _GetattrExploit()}, bad)
+    with pytest.raises(pickle.UnpicklingError, match='only HistoryBuffer'):
+        torch.load(bad)

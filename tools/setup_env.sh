@@ -28,7 +28,7 @@ fi
 step "creating virtual environment at $VENV"
 "$PY" -m venv "$VENV"
 PIP="$VENV/bin/pip"
-"$PIP" install -q --upgrade "pip<25" "setuptools<70" wheel cython
+"$PIP" install -q --upgrade "pip<25" "setuptools==$(pin setuptools)" wheel cython
 done_step
 
 step "installing torch==$TORCH_V and torchvision (local wheel store)"
@@ -43,7 +43,7 @@ else
   step "mmcv $MMCV_V: building from the sdist with CPU ops (one time, ~7 min on 2 cores)"
   BUILD=$(mktemp -d)
   # mmcv's setup.py imports pkg_resources (gone from setuptools >= 70)
-  "$PIP" install -q "setuptools<70" ninja psutil
+  "$PIP" install -q "setuptools==$(pin setuptools)" ninja psutil
   "$PIP" download -q --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV_V" -d "$BUILD"
   tar -xzf "$BUILD"/mmcv-"$MMCV_V".tar.gz -C "$BUILD"
   SRC="$BUILD/mmcv-$MMCV_V"
@@ -58,7 +58,7 @@ fi
 done_step
 
 step "installing mmcv, mmengine and the other runtime dependencies"
-"$PIP" install -q "$WHEELDIR"/mmcv-*.whl -r "$ROOT/requirements/runtime.txt"
+"$PIP" install -q "$WHEELDIR"/mmcv-*.whl "mmengine==$(pin mmengine)" "torch==$TORCH_V" -r "$ROOT/requirements/runtime.txt"
 done_step
 
 step "installing mmdet, mmpose, mmpretrain without their metadata deps"
@@ -70,6 +70,9 @@ step "rebuilding xtcocotools against numpy 2"
 done_step
 
 step "installing sce_mae_mm (editable)"
+# mmengine/mmpose import pkg_resources at run time (removed in setuptools 70);
+# torch's metadata asks for a newer setuptools but never imports it.
+"$PIP" install -q "setuptools==$(pin setuptools)" 2>&1 | grep -v "requires setuptools" || true
 "$PIP" install -q --no-deps --no-build-isolation -e "$ROOT"
 "$VENV/bin/python" -c "import sce_mae_mm, mmpose.models, mmpretrain.models, mmcv.ops; print('[setup] sce_mae_mm', sce_mae_mm.__version__, 'imports OK')"
 cp "$PIN" "$VENV/.stack-ok"

@@ -1,5 +1,6 @@
 """Helpers shared by ``tools/train.py`` and ``tools/test.py``."""
 import torch
+import torch.distributed as dist
 from mmengine.config import Config
 
 
@@ -7,11 +8,24 @@ def setup_launcher(cfg: Config) -> Config:
     """Pick a distributed backend that works on this machine.
 
     NCCL needs GPUs; on a CPU-only machine a ``pytorch`` launch (torchrun)
-    falls back to gloo so that multi-process runs work everywhere.
+    uses gloo. mmengine's own ``init_dist`` always calls
+    ``torch.cuda.set_device``, so on CPU the process group is initialised
+    here and the Runner finds it ready.
     """
-    if cfg.get('launcher', 'none') != 'none' and not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-        cfg.env_cfg.dist_cfg['backend'] = 'gloo'
+    if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
+        return cfg
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg['backend'] = 'gloo'
+    # DDP on CPU modules takes no device ids (mmengine passes LOCAL_RANK)
+    cfg.setdefault(
+        'model_wrapper_cfg',
+        dict(
+            type='MMDistributedDataParallel',
+            device_ids=None,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False)))
+    if cfg.launcher == 'pytorch' and not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
     return cfg
 
 

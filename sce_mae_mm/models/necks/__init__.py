@@ -1,1 +1,3 @@
 # Registered components are imported here.
+from .carb import CARB  # noqa: F401
+from .projector import Projector  # noqa: F401

@@ -53,9 +53,14 @@ def pairwise_token_distances(tokens: Tensor) -> Tensor:
         diagonal.
     """
     channels = tokens.shape[-1]
+    # centring keeps the matrix-product form of cdist (fast) accurate
+    centred = tokens - tokens.mean(dim=1, keepdim=True)
     dist = torch.cdist(
-        tokens, tokens, compute_mode='donot_use_mm_for_euclid_dist')
-    return dist / math.sqrt(channels)
+        centred, centred, compute_mode='use_mm_for_euclid_dist')
+    dist = dist / math.sqrt(channels)
+    return dist.diagonal_scatter(
+        torch.zeros(dist.shape[:2], dtype=dist.dtype, device=dist.device),
+        dim1=1, dim2=2)
 
 
 def log_density(dist: Tensor,

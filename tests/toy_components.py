@@ -15,10 +15,9 @@ class ToyRegressor(BaseModel):
         self.linear = torch.nn.Linear(4, 1)
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
-        x = torch.stack(inputs) if isinstance(inputs, list) else inputs
-        pred = self.linear(x.float())
+        pred = self.linear(torch.as_tensor(inputs).float())
         if mode == 'loss':
-            target = torch.stack(data_samples).float().view(-1, 1)
+            target = torch.as_tensor(data_samples).float().view(-1, 1)
             return dict(loss=((pred - target)**2).mean())
         return pred
 
@@ -37,3 +36,7 @@ class ToyDataset(BaseDataset):
         x = rng.normal(size=(16, 4)).astype(np.float32)
         return [dict(inputs=torch.from_numpy(v), data_samples=float(v.sum()))
                 for v in x]
+
+    def prepare_data(self, idx):
+        info = self.get_data_info(idx)
+        return dict(inputs=info['inputs'], data_samples=info['data_samples'])

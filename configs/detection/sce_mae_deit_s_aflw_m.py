@@ -1,0 +1,35 @@
+# SCE-MAE DeiT-S landmark detection on AFLW_M (MTFL layout; paper Table 2:
+# 5.33 % NME). See sce_mae_deit_s_mafl.py for the commands.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/datasets/aflw_m.py',
+    './_base_/regressor_deit_s.py'
+]
+
+max_epochs = 45  # CL's AFLW schedule (cosine)
+
+train_dataloader = dict(dataset=dict(pipeline=_base_.det_train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=_base_.det_test_pipeline))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(
+    type='NMEPercent', norm_mode='keypoint_distance', keypoint_indices=[0, 1])
+test_evaluator = val_evaluator
+
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=15)
+val_cfg = dict()
+test_cfg = dict()
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs,
+        eta_min=0.,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        convert_to_iter_based=True)
+]
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(
+        interval=5, max_keep_ckpts=1, save_best='NME', rule='less'))

@@ -1,0 +1,22 @@
+# Composition: an unmodified mmpose head on our frozen SCE-MAE features.
+# mmpose's IntegralRegressionHead (soft-argmax of one heatmap per landmark,
+# IPR) reads the 48 x 48 backbone + projector map (384 + 128 channels) of
+# sce_mae_deit_s_aflw_m.py through a 1x1 conv (no deconvolutions), with the
+# same RegressionLabel codec, pipelines, NME and tools:
+#   python tools/train.py configs/detection/sce_mae_deit_s_aflw_m_integral.py \
+#       --cfg-options model.init_cfg.checkpoint=STAGE2.pth
+#   python tools/test.py configs/detection/sce_mae_deit_s_aflw_m_integral.py \
+#       work_dirs/sce_mae_deit_s_aflw_m_integral/epoch_45.pth
+_base_ = ['./sce_mae_deit_s_aflw_m.py']
+
+model = dict(
+    head=dict(
+        _delete_=True,
+        type='IntegralRegressionHead',
+        in_channels=384 + 128,
+        in_featuremap_size=(48, 48),  # 96 / stride
+        num_joints=5,
+        deconv_out_channels=None,
+        final_layer=dict(kernel_size=1),
+        loss=dict(type='SmoothL1Loss', use_target_weight=True),
+        decoder=_base_.det_codec))

@@ -1,0 +1,9 @@
+# SCE-MAE DeiT-T (projector 64-d, features 192 + 64 = 256) landmark
+# detection: sce_mae_deit_s_300w.py with the DeiT-T stage-2 model.
+_base_ = ['./sce_mae_deit_s_300w.py']
+
+model = dict(
+    init_cfg=dict(checkpoint='work_dirs/sce_mae_deit_t_stage2/epoch_10.pth'),
+    backbone=dict(arch='deit-t'),
+    neck=dict(in_channels=192, out_channels=64),
+    head=dict(in_channels=192 + 64))

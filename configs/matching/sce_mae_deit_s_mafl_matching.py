@@ -1,0 +1,66 @@
+# MAFL landmark matching (SPEC section 4, paper Table 1: DeiT-S 128-d
+# 0.31 / 1.69 px same / different identity) with a SCE-MAE stage-2 model:
+#   python tools/test.py configs/matching/sce_mae_deit_s_mafl_matching.py \
+#       work_dirs/sce_mae_deit_s_stage2/epoch_10.pth
+# The stage-2 checkpoint holds the frozen backbone (`backbone.`, the stage-1
+# encoder) and the projector (`neck.`); LandmarkMatcher has the same module
+# names, so tools/test.py loads it directly.
+#
+# Descriptors: 'projector' (default, paper), 'backbone' (raw last-layer
+# features, the ablation's first row) or 'concat' (both):
+#   --cfg-options model.descriptor=backbone
+# Cover-and-stride stride (2 -> 48 x 48 maps, the resolution of CL / LEAD;
+# 8 -> the plain 12 x 12 token map): --cfg-options model.stride=8
+# Errors: mean pixel distance in DVE's 70-px frame (x 70 / 96) over the
+# 500 x 5 landmarks of each group, keys matching/same and matching/diff,
+# plus a per-landmark table.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/datasets/mafl_matching.py'
+]
+
+stride = 2
+context = 4  # real pixels around the 96-px crop read by cover-and-stride
+matching_seed = 0  # seed of the evaluation warps
+
+model = dict(
+    type='LandmarkMatcher',
+    data_preprocessor=dict(
+        type='MatchingDataPreprocessor',
+        mean=[0.5084 * 255, 0.4224 * 255, 0.3769 * 255],
+        std=[0.2599 * 255, 0.2371 * 255, 0.2323 * 255],
+        bgr_to_rgb=False),  # PackMatchingInputs(to_rgb=True) gives RGB
+    backbone=dict(
+        type='SCEViT',
+        arch='deit-s',
+        patch_size=8,
+        img_size=96,
+        stride=8,
+        frozen=True,
+        checkpoint=None),
+    neck=dict(
+        type='CARB',
+        in_channels=384,
+        out_channels=128,
+        concat_backbone=False,
+        frozen=True),
+    descriptor='projector',
+    stride=stride,
+    chunk_size=8)
+
+test_dataloader = dict(
+    dataset=dict(pipeline=[
+        dict(
+            type='MatchingPairWarp',
+            resize=136,
+            crop=96,
+            context=context,
+            seed=matching_seed,
+            warpsd_all=0.0005,
+            warpsd_subset=0.005,
+            transsd=0.05,
+            scalesd=0.05,
+            rotsd=2.5),
+        dict(type='PackMatchingInputs', to_rgb=True),
+    ]))
+test_evaluator = dict(type='MAFLMatchingMetric', image_size=96, frame_size=70)
+test_cfg = dict()

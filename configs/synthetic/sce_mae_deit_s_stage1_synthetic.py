@@ -1,0 +1,4 @@
+# Stage 1 (DeiT-S MAE) on the synthetic CelebA set (see the DeiT-T file).
+_base_ = ['./sce_mae_deit_t_stage1_synthetic.py']
+
+model = dict(backbone=dict(arch='deit-s'), neck=dict(embed_dim=384))

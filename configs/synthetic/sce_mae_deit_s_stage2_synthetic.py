@@ -1,0 +1,48 @@
+# Stage 2 (DeiT-S) on the synthetic CelebA set: a couple of CPU minutes.
+#
+# Make the data and a stage-1 checkpoint first:
+#   python tools/make_synthetic_faces.py --out data/synthetic --num 2000
+#   python tools/train.py configs/synthetic/sce_mae_deit_s_stage1_synthetic.py
+# then:
+#   python tools/train.py configs/synthetic/sce_mae_deit_s_stage2_synthetic.py
+# which reads work_dirs/sce_mae_deit_s_stage1_synthetic/epoch_10.pth (another
+# stage-1 checkpoint: --cfg-options model.backbone.checkpoint=PATH).
+# The LCR loss falls within the first epoch.
+_base_ = ['../sce_mae_deit_s_stage2.py']
+
+data_root = 'data/synthetic/celeba'
+batch_size = 32
+max_epochs = 3
+warmup_epochs = 1
+
+model = dict(
+    backbone=dict(
+        checkpoint='work_dirs/sce_mae_deit_s_stage1_synthetic/epoch_10.pth'))
+train_dataloader = dict(
+    batch_size=batch_size,
+    num_workers=2,
+    persistent_workers=False,
+    pin_memory=False,
+    dataset=dict(data_root=data_root, check_size=False))
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=0.1,
+        by_epoch=True,
+        begin=0,
+        end=warmup_epochs,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs - warmup_epochs,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=warmup_epochs,
+        end=max_epochs,
+        convert_to_iter_based=True),
+]
+train_cfg = dict(max_epochs=max_epochs)
+default_hooks = dict(
+    logger=dict(interval=5),
+    checkpoint=dict(interval=1, max_keep_ckpts=1))
+log_processor = dict(window_size=5)

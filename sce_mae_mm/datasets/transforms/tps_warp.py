@@ -1,0 +1,290 @@
+"""Thin-plate-spline warps with DVE's parameterisation (SPEC section 4).
+
+A 10x10 grid of control points ``c_k`` on [-1, 1]^2, radial basis
+``U(r) = r^2 log r^2`` (DVE: ``D log(D + 1e-5)`` with ``D = r^2``). A warp is
+the *sampling* map (inverse warp) of normalised output coordinates ``q``::
+
+    T(q) = sum_k U(|q - c_k|) w_k + t + q A,    A = s [[cos, -sin],
+                                                       [sin,  cos]]
+
+with non-linear weights ``w_k ~ N(0, warpsd_all)`` (a random half of them
+``~ N(0, warpsd_subset)``), rotation ``~ N(0, rotsd)`` degrees, scale
+``1 + N(0, scalesd)`` and translation ``N(0, transsd)`` in normalised units.
+
+Normalised coordinates live on the ``crop``-pixel frame: pixel ``x``
+(0..crop-1) is ``u = 2 x / (crop - 1) - 1`` (DVE's ``linspace(-1, 1)``
+grid). With ``context`` pixels around the crop the same map simply extends
+beyond [-1, 1]. The warped image is ``out(q) = in(T(q))`` (``cv2.remap``);
+a landmark at ``p`` moves to the ``q`` that solves ``T(q) = p``, found by
+Newton iterations on the analytic Jacobian (sub-pixel exact, not nearest
+grid point).
+"""
+from typing import Dict, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmpose.registry import TRANSFORMS
+
+Array = np.ndarray
+
+_EPS = 1e-5  # DVE's log offset
+_BORDERS = dict(constant=cv2.BORDER_CONSTANT,
+                reflect=cv2.BORDER_REFLECT_101,
+                replicate=cv2.BORDER_REPLICATE)
+
+
+def tps_control_points(num: int = 10) -> Array:
+    """(num * num, 2) control points (x, y) on [-1, 1]^2, x fastest."""
+    g = np.linspace(-1., 1., num)
+    yy, xx = np.meshgrid(g, g, indexing='ij')
+    return np.stack([xx.reshape(-1), yy.reshape(-1)], 1)
+
+
+def sample_tps_params(rng: np.random.Generator, warpsd_all: float = 0.001,
+                      warpsd_subset: float = 0.01, transsd: float = 0.1,
+                      scalesd: float = 0.1, rotsd: float = 5.,
+                      num_ctrl: int = 10) -> Dict[str, Array]:
+    """Draw one random TPS warp (DVE's ``random_tps_weights``).
+
+    Args:
+        rng: random generator.
+        warpsd_all: sd of the non-linear weights.
+        warpsd_subset: sd of a random half of them.
+        transsd: sd of the translation (normalised units).
+        scalesd: sd of the scale around 1.
+        rotsd: sd of the rotation in degrees.
+        num_ctrl: control points per side.
+
+    Returns:
+        dict: ``ctrl`` (C, 2), ``weights`` (C, 2), ``affine`` (3, 2) rows
+        ``[t; A]`` (``T(q) = U w + t + q A``).
+    """
+    n = num_ctrl * num_ctrl
+    w = rng.normal(0., 1., (n, 2)) * warpsd_all
+    subset = rng.uniform(size=(n, 2)) > 0.5
+    w[subset] = rng.normal(0., 1., int(subset.sum())) * warpsd_subset
+    rot = rng.normal() * rotsd * np.pi / 180.
+    sc = 1. + rng.normal() * scalesd
+    tx, ty = rng.normal(0., 1., 2) * transsd
+    c, s = sc * np.cos(rot), sc * np.sin(rot)
+    affine = np.array([[tx, ty], [c, -s], [s, c]])
+    return dict(ctrl=tps_control_points(num_ctrl), weights=w, affine=affine)
+
+
+def identity_tps_params(num_ctrl: int = 10) -> Dict[str, Array]:
+    """The identity warp (zero weights, identity affine part)."""
+    return dict(ctrl=tps_control_points(num_ctrl),
+                weights=np.zeros((num_ctrl * num_ctrl, 2)),
+                affine=np.array([[0., 0.], [1., 0.], [0., 1.]]))
+
+
+def tps_apply(points: Array, params: Dict[str, Array]) -> Array:
+    """Evaluate the sampling map ``T`` at normalised points.
+
+    Args:
+        points: (..., 2) normalised coordinates ``q``.
+        params: from :func:`sample_tps_params`.
+
+    Returns:
+        (..., 2) ``T(q)``.
+    """
+    q = np.asarray(points, np.float64)
+    flat = q.reshape(-1, 2)
+    d = ((flat[:, None, :] - params['ctrl'][None]) ** 2).sum(-1)
+    u = d * np.log(d + _EPS)
+    out = u @ params['weights'] + params['affine'][0] + flat @ params[
+        'affine'][1:]
+    return out.reshape(q.shape)
+
+
+def tps_jacobian(points: Array, params: Dict[str, Array]) -> Array:
+    """Jacobian ``dT_i / dq_j`` of the sampling map.
+
+    Args:
+        points: (P, 2) normalised coordinates.
+        params: TPS parameters.
+
+    Returns:
+        (P, 2, 2) with ``J[p, i, j] = dT_i / dq_j``.
+    """
+    diff = points[:, None, :] - params['ctrl'][None]  # (P, C, 2)
+    d = (diff ** 2).sum(-1)
+    du = np.log(d + _EPS) + d / (d + _EPS)  # dU / dD
+    grad = 2. * du[..., None] * diff  # dU_k / dq_j: (P, C, 2)
+    jac = np.einsum('pcj,ci->pij', grad, params['weights'])
+    return jac + params['affine'][1:].T[None]
+
+
+def tps_invert_points(targets: Array, params: Dict[str, Array],
+                      iters: int = 30, tol: float = 1e-12) -> Array:
+    """Solve ``T(q) = p`` for ``q`` (forward-map points through the warp).
+
+    Newton iterations from the inverse of the affine part.
+
+    Args:
+        targets: (..., 2) normalised source coordinates ``p``.
+        params: TPS parameters.
+        iters: maximum Newton iterations.
+        tol: stop when the squared residual is below ``tol``.
+
+    Returns:
+        (..., 2) normalised output coordinates ``q``.
+    """
+    p = np.asarray(targets, np.float64)
+    flat = p.reshape(-1, 2)
+    a = params['affine']
+    q = (flat - a[0]) @ np.linalg.inv(a[1:])
+    for _ in range(iters):
+        r = tps_apply(q, params) - flat
+        if float((r ** 2).sum(-1).max(initial=0.)) < tol:
+            break
+        step = np.linalg.solve(tps_jacobian(q, params), r[..., None])[..., 0]
+        q = q - step
+    return q.reshape(p.shape)
+
+
+def pixel_to_normalised(x: Array, crop: int = 96) -> Array:
+    """Crop-frame pixels -> normalised coordinates (``-1`` .. ``1``)."""
+    return 2. * np.asarray(x, np.float64) / (crop - 1) - 1.
+
+
+def normalised_to_pixel(u: Array, crop: int = 96) -> Array:
+    """Normalised coordinates -> crop-frame pixels."""
+    return (np.asarray(u, np.float64) + 1.) * (crop - 1) / 2.
+
+
+def tps_sampling_map(params: Sequence[Dict[str, Array]], crop: int = 96,
+                     context: int = 0) -> Tuple[Array, Array]:
+    """The ``cv2.remap`` maps of one warp or of a chain of warps.
+
+    For ``params = [g1, g2, ...]`` the output is ``in(g1(g2(...(q))))``:
+    the image warped by ``g1`` first, then by ``g2`` (one resampling).
+
+    Args:
+        params: one TPS parameter dict or a list of them.
+        crop: crop side (defines the normalised frame).
+        context: pixels beyond the crop on each side (the map extends).
+
+    Returns:
+        tuple of float32 (S, S) ``map_x``, ``map_y`` in image pixels,
+        ``S = crop + 2 context``.
+    """
+    if isinstance(params, dict):
+        params = [params]
+    size = crop + 2 * context
+    g = pixel_to_normalised(np.arange(size) - context, crop)
+    yy, xx = np.meshgrid(g, g, indexing='ij')
+    q = np.stack([xx, yy], -1).reshape(-1, 2)
+    for prm in reversed(list(params)):
+        q = tps_apply(q, prm)
+    pix = normalised_to_pixel(q, crop) + context
+    pix = pix.reshape(size, size, 2).astype(np.float32)
+    return pix[..., 0], pix[..., 1]
+
+
+def tps_warp_image(img: Array, params, crop: int = 96, context: int = 0,
+                   border: str = 'constant', border_value: float = 0.
+                   ) -> Array:
+    """Warp an image (crop + context on each side) by one or more TPS.
+
+    Args:
+        img: (S, S[, C]) image, ``S = crop + 2 context``.
+        params: TPS parameters or a list (applied first to last).
+        crop, context: frame (see :func:`tps_sampling_map`).
+        border: ``'constant'``, ``'reflect'`` or ``'replicate'``.
+        border_value: value for ``'constant'``.
+
+    Returns:
+        the warped image, same shape and dtype.
+    """
+    size = crop + 2 * context
+    if img.shape[0] != size or img.shape[1] != size:
+        raise ValueError(f'expected a {size}x{size} image (crop {crop} + '
+                         f'context {context}), got {img.shape[:2]}')
+    mx, my = tps_sampling_map(params, crop, context)
+    ch = img.shape[2] if img.ndim == 3 else 1
+    return cv2.remap(img, mx, my, cv2.INTER_LINEAR,
+                     borderMode=_BORDERS[border],
+                     borderValue=(border_value, ) * min(ch, 4))
+
+
+def tps_warp_keypoints(keypoints: Array, params, crop: int = 96) -> Array:
+    """Move crop-frame keypoints with the image warped by the TPS chain.
+
+    Args:
+        keypoints: (..., 2) keypoints in crop-frame pixels.
+        params: TPS parameters or a list (as in :func:`tps_warp_image`).
+        crop: crop side.
+
+    Returns:
+        (..., 2) float32 keypoints in the warped image's crop frame.
+    """
+    if isinstance(params, dict):
+        params = [params]
+    u = pixel_to_normalised(keypoints, crop)
+    for prm in params:
+        u = tps_invert_points(u, prm)
+    return normalised_to_pixel(u, crop).astype(np.float32)
+
+
+@TRANSFORMS.register_module()
+class RandomTPSWarp(BaseTransform):
+    """Random TPS warp of the crop (and its context) and its landmarks.
+
+    Works after :class:`DVEFaceCrop`: warps ``img`` ((crop + 2 context)^2,
+    ``context`` from the results) and updates ``transformed_keypoints``
+    (crop frame). Defaults are DVE's training parameters.
+
+    Args:
+        warpsd_all, warpsd_subset, transsd, scalesd, rotsd: see
+            :func:`sample_tps_params`.
+        prob: probability of warping.
+        crop: crop side (must match :class:`DVEFaceCrop`).
+        border: ``'constant'`` (DVE's zeros), ``'reflect'``, ``'replicate'``.
+        border_value: value for ``'constant'``.
+        seed: own generator seed; ``None`` draws from numpy's global state
+            (seeded per worker by mmengine).
+    """
+
+    def __init__(self, warpsd_all: float = 0.001,
+                 warpsd_subset: float = 0.01, transsd: float = 0.1,
+                 scalesd: float = 0.1, rotsd: float = 5., prob: float = 1.,
+                 crop: int = 96, border: str = 'constant',
+                 border_value: float = 0., seed: Optional[int] = None):
+        if border not in _BORDERS:
+            raise ValueError(f'border must be one of {list(_BORDERS)}, got '
+                             f'{border!r}')
+        self.sds = dict(warpsd_all=warpsd_all, warpsd_subset=warpsd_subset,
+                        transsd=transsd, scalesd=scalesd, rotsd=rotsd)
+        self.prob = prob
+        self.crop = crop
+        self.border = border
+        self.border_value = border_value
+        self.seed = seed
+        self._rng = None if seed is None else np.random.default_rng(seed)
+
+    def _generator(self) -> np.random.Generator:
+        if self._rng is not None:
+            return self._rng
+        return np.random.default_rng(np.random.randint(0, 2 ** 31 - 1))
+
+    def transform(self, results: Dict) -> Dict:
+        rng = self._generator()
+        if rng.uniform() >= self.prob:
+            return results
+        params = sample_tps_params(rng, **self.sds)
+        context = int(results.get('context', 0))
+        results['img'] = tps_warp_image(results['img'], params, self.crop,
+                                        context, self.border,
+                                        self.border_value)
+        if results.get('transformed_keypoints') is not None:
+            results['transformed_keypoints'] = tps_warp_keypoints(
+                results['transformed_keypoints'], params, self.crop)
+        results['tps_params'] = params
+        return results
+
+    def __repr__(self) -> str:
+        args = ', '.join(f'{k}={v}' for k, v in self.sds.items())
+        return f'{type(self).__name__}({args}, prob={self.prob})'

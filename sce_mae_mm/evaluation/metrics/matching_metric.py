@@ -1,0 +1,118 @@
+"""Mean landmark-matching error of the MAFL pair protocol (SPEC §4)."""
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+from mmpose.registry import METRICS
+
+_WHERE = ('MAFLMatchingMetric '
+          '(sce_mae_mm/evaluation/metrics/matching_metric.py)')
+
+
+def _as_array(value, key: str) -> np.ndarray:
+    """(K, 2) float64 array of a data-sample field (tensor or array)."""
+    if hasattr(value, 'detach'):
+        value = value.detach().cpu().numpy()
+    arr = np.asarray(value, dtype=np.float64)
+    return arr.reshape(-1, 2) if arr.size else arr
+
+
+def format_table(rows: List[List[str]]) -> str:
+    """A markdown table; the first row is the header."""
+    lines = ['| ' + ' | '.join(rows[0]) + ' |',
+             '|' + '|'.join(['---'] * len(rows[0])) + '|']
+    lines += ['| ' + ' | '.join(row) + ' |' for row in rows[1:]]
+    return '\n'.join(lines)
+
+
+@METRICS.register_module()
+class MAFLMatchingMetric(BaseMetric):
+    """Mean pixel error of matched landmarks, per pair group and landmark.
+
+    Each data sample carries, for every group ``g`` in ``groups``, the ground
+    truth ``{g}_keypoints`` (K, 2) and the prediction ``pred_{g}_keypoints``
+    (K, 2) in the pixels of the ``image_size``-px image (written by
+    :class:`LandmarkMatcher`). Errors are Euclidean distances scaled to DVE's
+    ``frame_size``-px frame (x 70 / 96) and averaged over all landmarks of a
+    group (500 pairs x 5 landmarks on MAFL).
+
+    Keys: ``{prefix}/{g}`` (mean) and ``{prefix}/{g}_{landmark}`` for each
+    landmark; a markdown table is printed.
+
+    Args:
+        image_size (int): side of the images the keypoints live in (96).
+        frame_size (int): side of the reporting frame (DVE: 70).
+        groups (Sequence[str]): pair groups (``'same'``, ``'diff'``).
+        collect_device (str): ``'cpu'`` or ``'gpu'``.
+        prefix (str, optional): key prefix, default ``'matching'``.
+    """
+
+    default_prefix: Optional[str] = 'matching'
+
+    def __init__(self,
+                 image_size: int = 96,
+                 frame_size: int = 70,
+                 groups: Sequence[str] = ('same', 'diff'),
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        if image_size <= 0 or frame_size <= 0:
+            raise ValueError(f'{_WHERE}: image_size and frame_size must be '
+                             f'positive, got {image_size} and {frame_size}')
+        self.image_size = image_size
+        self.frame_size = frame_size
+        self.groups = tuple(groups)
+
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        """Store the per-landmark pixel errors of each pair group."""
+        for sample in data_samples:
+            errors = {}
+            for group in self.groups:
+                gt_key = f'{group}_keypoints'
+                pred_key = f'pred_{group}_keypoints'
+                if gt_key not in sample or pred_key not in sample:
+                    raise KeyError(
+                        f'{_WHERE}: data sample lacks {gt_key!r} or '
+                        f'{pred_key!r} (has {sorted(sample)}); run it '
+                        'through LandmarkMatcher.predict')
+                gt = _as_array(sample[gt_key], gt_key)
+                pred = _as_array(sample[pred_key], pred_key)
+                if gt.shape != pred.shape:
+                    raise ValueError(f'{_WHERE}: {gt_key} {gt.shape} and '
+                                     f'{pred_key} {pred.shape} differ')
+                errors[group] = np.linalg.norm(pred - gt, axis=-1)
+            self.results.append(errors)
+
+    def _landmark_names(self, num: int) -> List[str]:
+        names = (self.dataset_meta or {}).get('keypoint_id2name')
+        if names and len(names) == num:
+            return [str(names[k]) for k in range(num)]
+        return [f'kpt{k}' for k in range(num)]
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        """Mean error (DVE frame) per group and per group and landmark.
+
+        Returns:
+            dict[str, float]: ``{g}`` and ``{g}_{landmark}`` values.
+        """
+        if not results:
+            raise ValueError(f'{_WHERE}: no results to evaluate')
+        scale = self.frame_size / self.image_size
+        metrics: Dict[str, float] = {}
+        num = len(results[0][self.groups[0]])
+        names = self._landmark_names(num)
+        rows = [['group', 'pairs', 'mean'] + names]
+        for group in self.groups:
+            errors = np.stack([r[group] for r in results]) * scale  # (N, K)
+            metrics[group] = float(errors.mean())
+            per_landmark = errors.mean(axis=0)
+            for name, value in zip(names, per_landmark):
+                metrics[f'{group}_{name}'] = float(value)
+            rows.append([group, str(len(errors)), f'{errors.mean():.3f}'] +
+                        [f'{v:.3f}' for v in per_landmark])
+        print_log(
+            f'MAFL matching error (pixels in the {self.frame_size}-px frame)'
+            f':\n{format_table(rows)}',
+            logger='current')
+        return metrics

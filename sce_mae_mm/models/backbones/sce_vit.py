@@ -1,0 +1,284 @@
+"""SCEViT: the MAE-pretrained DeiT backbone that SCE-MAE reads after stage 1.
+
+A thin wrapper around mmpretrain's ``VisionTransformer`` (DeiT-T/S/B sizes,
+patch 8, 96-px input, a 12 x 12 token grid). It adds what stage 2 and the
+evaluations need without forking the ViT:
+
+* the last-layer patch-token map, optionally densified by cover-and-stride;
+* the patch tokens of one block (``layer_index``, 0-based; default 2, the
+  output of the third block, paper Table S4);
+* that block's CLS-to-patch attention averaged over heads (paper Eq. 1),
+  recomputed from the block's own q and k, which a forward hook reads off
+  the qkv projection (mmpretrain's attention keeps no weights).
+
+Inputs of size ``img_size + 2c`` are a crop plus ``c`` pixels of real context
+on each side (``DVEFaceCrop(context=c)``): the plain forward reads the centre
+crop, cover-and-stride reads the context pixels.
+"""
+from typing import Dict, List, Optional, Tuple
+
+import torch
+from mmengine.logging import MMLogger
+from mmengine.model import BaseModule
+from mmengine.runner.checkpoint import _load_checkpoint
+from mmpretrain.models import VisionTransformer
+from torch import Tensor
+
+from mmpose.registry import MODELS
+from ..utils.cover_and_stride import cover_and_stride
+
+__all__ = ['SCEViT', 'cls_patch_attention', 'stage1_encoder_state_dict']
+
+
+def cls_patch_attention(qkv: Tensor, num_heads: int) -> Tensor:
+    """Head-averaged CLS-to-patch attention from a block's qkv output.
+
+    ``Sim_cls = softmax(K_patch . q_cls / sqrt(d))`` per head (paper Eq. 1),
+    the CLS query against the patch keys only, then the mean over heads.
+
+    Args:
+        qkv: (B, 1 + N, 3 * C) output of the block's qkv projection, token 0
+            the class token.
+        num_heads: number of attention heads (d = C / num_heads).
+
+    Returns:
+        Tensor: (B, N), each row sums to 1.
+    """
+    batch, length, width = qkv.shape
+    head_dims = width // (3 * num_heads)
+    qkv = qkv.reshape(batch, length, 3, num_heads, head_dims)
+    q_cls = qkv[:, 0, 0]  # (B, heads, d)
+    k_patch = qkv[:, 1:, 1]  # (B, N, heads, d)
+    logits = torch.einsum('bhd,bnhd->bhn', q_cls, k_patch) * head_dims**-0.5
+    return logits.float().softmax(dim=-1).mean(dim=1).to(qkv.dtype)
+
+
+def stage1_encoder_state_dict(checkpoint: dict) -> Dict[str, Tensor]:
+    """The encoder weights of a stage-1 (or later) runner checkpoint.
+
+    Takes the ``backbone.`` keys of ``checkpoint['state_dict']`` (or of the
+    checkpoint itself when it is a bare state dict) and strips the prefix;
+    a further ``vit.`` prefix (an SCEViT inside a later-stage model) is
+    stripped too.
+
+    Returns:
+        dict: parameter name -> tensor, names as in ``VisionTransformer``.
+    """
+    state = checkpoint.get('state_dict', checkpoint)
+    enc = {k[len('backbone.'):]: v
+           for k, v in state.items() if k.startswith('backbone.')}
+    if enc and all(k.startswith('vit.') for k in enc):
+        enc = {k[len('vit.'):]: v for k, v in enc.items()}
+    return enc
+
+
+@MODELS.register_module()
+class SCEViT(BaseModule):
+    """DeiT backbone with CLS attention and cover-and-stride (SCE-MAE).
+
+    Args:
+        arch: mmpretrain ViT arch, ``'deit-t'``, ``'deit-s'`` or
+            ``'deit-b'`` (mmpretrain's ``'small'`` is a different model).
+        patch_size: P, pixels per token side. Defaults to 8.
+        img_size: side of the face crop. Defaults to 96 (a 12 x 12 grid).
+        layer_index: 0-based block whose tokens and CLS attention
+            ``forward_features`` returns. Defaults to 2.
+        stride: output stride of ``forward``; < P densifies the last map by
+            cover-and-stride (must divide P). Defaults to 8.
+        frozen: no gradients and always in eval mode. Defaults to True.
+        checkpoint: path (or URL) of a runner checkpoint whose
+            ``backbone.`` keys hold the encoder (stage 1: mmpretrain MAE).
+        chunk_size: most images per ViT call in cover-and-stride.
+        vit_cfg: extra keyword arguments of ``VisionTransformer``.
+        init_cfg: mmengine init config (ignored when ``checkpoint`` is set).
+    """
+
+    def __init__(self,
+                 arch: str = 'deit-s',
+                 patch_size: int = 8,
+                 img_size: int = 96,
+                 layer_index: int = 2,
+                 stride: int = 8,
+                 frozen: bool = True,
+                 checkpoint: Optional[str] = None,
+                 chunk_size: Optional[int] = None,
+                 vit_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if img_size % patch_size != 0:
+            raise ValueError(f'{__file__}: img_size {img_size} must be a '
+                             f'multiple of patch_size {patch_size}')
+        if patch_size % stride != 0:
+            raise ValueError(f'{__file__}: stride {stride} must divide '
+                             f'patch_size {patch_size}')
+        self.vit = VisionTransformer(
+            arch=arch,
+            img_size=img_size,
+            patch_size=patch_size,
+            out_indices=[-1],
+            out_type='featmap',
+            with_cls_token=True,
+            final_norm=True,
+            **(vit_cfg or {}))
+        num_layers = len(self.vit.layers)
+        if not 0 <= layer_index < num_layers:
+            raise ValueError(f'{__file__}: layer_index must lie in '
+                             f'[0, {num_layers - 1}], got {layer_index}')
+        self.arch = arch
+        self.patch_size = patch_size
+        self.img_size = img_size
+        self.layer_index = layer_index
+        self.stride = stride
+        self.frozen = frozen
+        self.checkpoint = checkpoint
+        self.chunk_size = chunk_size
+        self.embed_dims = self.vit.embed_dims
+        self.num_heads = self.vit.arch_settings['num_heads']
+        if checkpoint is not None:
+            self.load_stage1(checkpoint)
+        if frozen:
+            self._freeze()
+
+    # ----------------------------------------------------------- weights
+    def load_stage1(self, checkpoint: str) -> List[str]:
+        """Load the encoder from a runner checkpoint's ``backbone.`` keys.
+
+        Raises:
+            RuntimeError: an encoder weight is missing from the checkpoint.
+
+        Returns:
+            list[str]: the unexpected (ignored) checkpoint keys.
+        """
+        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+        state = stage1_encoder_state_dict(ckpt)
+        if not state:
+            raise RuntimeError(
+                f'{__file__}: checkpoint {checkpoint} holds no "backbone." '
+                f'keys; expected a stage-1 runner checkpoint (mmpretrain MAE)')
+        result = self.vit.load_state_dict(state, strict=False)
+        if result.missing_keys:
+            raise RuntimeError(
+                f'{__file__}: checkpoint {checkpoint} lacks encoder weights '
+                f'{result.missing_keys} for arch {self.arch!r}, patch '
+                f'{self.patch_size}')
+        logger = MMLogger.get_current_instance()
+        if result.unexpected_keys:
+            logger.warning(f'SCEViT: ignored checkpoint keys (not in the '
+                           f'encoder): {result.unexpected_keys}')
+        logger.info(f'SCEViT: loaded {len(state)} encoder tensors from '
+                    f'{checkpoint}')
+        self._is_init = True
+        return list(result.unexpected_keys)
+
+    def init_weights(self) -> None:
+        """Random init unless a stage-1 checkpoint was loaded."""
+        if self.checkpoint is not None:
+            self._is_init = True
+            return
+        super().init_weights()
+
+    def _freeze(self) -> None:
+        for param in self.parameters():
+            param.requires_grad = False
+        self.train(False)
+
+    def train(self, mode: bool = True) -> 'SCEViT':
+        """Set the mode; a frozen backbone always stays in eval mode."""
+        return super().train(mode and not self.frozen)
+
+    # ----------------------------------------------------------- inputs
+    def _context(self, x: Tensor) -> int:
+        """Context margin c of an input (B, 3, 96 + 2c, 96 + 2c)."""
+        height, width = x.shape[-2:]
+        extra = height - self.img_size
+        if (x.dim() != 4 or height != width or extra < 0 or extra % 2):
+            raise ValueError(
+                f'{__file__}: SCEViT expects images (B, 3, S, S) with '
+                f'S = {self.img_size} + 2 * context, got {tuple(x.shape)}')
+        return extra // 2
+
+    def _centre(self, x: Tensor) -> Tensor:
+        """(B, 3, 96 + 2c, 96 + 2c) -> the centre crop (B, 3, 96, 96)."""
+        margin = self._context(x)
+        if margin == 0:
+            return x
+        return x[..., margin:margin + self.img_size,
+                 margin:margin + self.img_size]
+
+    # ----------------------------------------------------------- outputs
+    def last_map(self, x: Tensor) -> Tensor:
+        """Last-layer patch-token map of crops (B, 3, 96, 96).
+
+        Returns:
+            Tensor: (B, C, 96/P, 96/P), after the final LayerNorm.
+        """
+        return self.vit(x)[-1]
+
+    def dense_map(self, x: Tensor, stride: Optional[int] = None) -> Tensor:
+        """Last-layer map at ``stride`` by cover-and-stride.
+
+        Args:
+            x: (B, 3, 96 + 2c, 96 + 2c); the c context pixels are read by
+                shifted windows (c = 0: reflect padding).
+            stride: output stride (divides P); defaults to ``self.stride``.
+
+        Returns:
+            Tensor: (B, C, 96/stride, 96/stride).
+        """
+        stride = self.stride if stride is None else stride
+        margin = self._context(x)
+        return cover_and_stride(
+            self.last_map,
+            x,
+            self.patch_size,
+            stride,
+            margin=margin,
+            chunk_size=self.chunk_size)
+
+    def forward(self, x: Tensor) -> Tuple[Tensor]:
+        """mmpose backbone output.
+
+        Args:
+            x: (B, 3, 96 + 2c, 96 + 2c) normalised images.
+
+        Returns:
+            tuple[Tensor]: ``((B, C, 96/stride, 96/stride),)``.
+        """
+        if self.stride == self.patch_size:
+            return (self.last_map(self._centre(x)), )
+        return (self.dense_map(x), )
+
+    def forward_features(self, x: Tensor) -> Dict[str, Tensor]:
+        """Everything stage 2 reads, from one plain pass over the crop.
+
+        Args:
+            x: (B, 3, 96 + 2c, 96 + 2c) normalised images (centre used).
+
+        Returns:
+            dict: ``last`` (B, C, 12, 12) last-layer map; ``layer_tokens``
+            (B, N, C) patch tokens output by block ``layer_index``;
+            ``cls_attn`` (B, N) head-averaged CLS-to-patch attention of
+            that block (rows sum to 1).
+        """
+        block = self.vit.layers[self.layer_index]
+        store: Dict[str, Tensor] = {}
+
+        def keep_qkv(module, args, output):
+            store['qkv'] = output
+
+        def keep_tokens(module, args, output):
+            store['tokens'] = output
+
+        handles = [
+            block.attn.qkv.register_forward_hook(keep_qkv),
+            block.register_forward_hook(keep_tokens)
+        ]
+        try:
+            last = self.last_map(self._centre(x))
+        finally:
+            for handle in handles:
+                handle.remove()
+        return dict(
+            last=last,
+            layer_tokens=store['tokens'][:, 1:],
+            cls_attn=cls_patch_attention(store['qkv'], self.num_heads))

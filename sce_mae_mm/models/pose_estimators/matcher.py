@@ -1,0 +1,246 @@
+"""Landmark matching with frozen dense descriptors (SPEC §4, paper Table 1).
+
+:class:`LandmarkMatcher` runs the frozen backbone (cover-and-stride at
+``stride``) and optionally the CARB neck on every image of a batch of MAFL
+pairs (source, same-identity target, different-identity target), matches the
+source landmarks into both targets with :func:`match_landmarks` and writes the
+predictions into the data samples for :class:`MAFLMatchingMetric`.
+``python tools/test.py <matching config> <stage-2 checkpoint>`` loads the
+stage-2 ``backbone.``/``neck.`` weights directly (same module names).
+"""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.model import BaseDataPreprocessor, BaseModel
+from mmpose.registry import MODELS
+from torch import Tensor
+
+from ...evaluation.functional.matching import match_landmarks
+
+_WHERE = 'LandmarkMatcher (sce_mae_mm/models/pose_estimators/matcher.py)'
+DESCRIPTORS = ('projector', 'backbone', 'concat')
+GROUPS = ('same', 'diff')
+# SPEC §5 normalisation, RGB, 0-255 scale
+FACE_MEAN = (0.5084 * 255, 0.4224 * 255, 0.3769 * 255)
+FACE_STD = (0.2599 * 255, 0.2371 * 255, 0.2323 * 255)
+
+
+@MODELS.register_module()
+class MatchingDataPreprocessor(BaseDataPreprocessor):
+    """Stack, move and normalise image triplets.
+
+    Args:
+        mean (Sequence[float]): per-channel mean (0-255 scale, RGB).
+        std (Sequence[float]): per-channel std (0-255 scale, RGB).
+        bgr_to_rgb (bool): flip the channel order first (images loaded
+            by OpenCV are BGR).
+        non_blocking (bool): non-blocking host-to-device copies.
+    """
+
+    def __init__(self,
+                 mean: Sequence[float] = FACE_MEAN,
+                 std: Sequence[float] = FACE_STD,
+                 bgr_to_rgb: bool = False,
+                 non_blocking: bool = False) -> None:
+        super().__init__(non_blocking=non_blocking)
+        if len(mean) != 3 or len(std) != 3:
+            raise ValueError(f'{_WHERE}: mean and std need 3 values, got '
+                             f'{mean} and {std}')
+        self.register_buffer('mean',
+                             torch.tensor(mean).view(1, 1, 3, 1, 1), False)
+        self.register_buffer('std',
+                             torch.tensor(std).view(1, 1, 3, 1, 1), False)
+        self.bgr_to_rgb = bgr_to_rgb
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        """Normalise a batch.
+
+        Args:
+            data (dict): ``inputs`` a list of (G, 3, H, W) uint8 tensors (or
+                one (B, G, 3, H, W) tensor), ``data_samples``.
+
+        Returns:
+            dict: ``inputs`` (B, G, 3, H, W) float, ``data_samples``.
+        """
+        data = self.cast_data(data)
+        inputs = data['inputs']
+        if isinstance(inputs, (list, tuple)):
+            inputs = torch.stack(list(inputs))
+        if inputs.dim() != 5 or inputs.shape[2] != 3:
+            raise ValueError(f'{_WHERE}: expected (B, G, 3, H, W) inputs '
+                             f'(G images per sample), got '
+                             f'{tuple(inputs.shape)}')
+        inputs = inputs.float()
+        if self.bgr_to_rgb:
+            inputs = inputs.flip(2)
+        inputs = (inputs - self.mean) / self.std
+        return dict(inputs=inputs, data_samples=data.get('data_samples'))
+
+
+@MODELS.register_module()
+class LandmarkMatcher(BaseModel):
+    """Dense descriptors of a frozen model + landmark matching.
+
+    Args:
+        backbone (dict): backbone config (``SCEViT``); frozen here.
+        neck (dict, optional): neck config (``CARB``); frozen here. Needed
+            for ``descriptor='projector'`` or ``'concat'``.
+        descriptor (str): ``'projector'`` (neck output), ``'backbone'``
+            (last-layer map) or ``'concat'`` (backbone then projector
+            channels).
+        stride (int, optional): cover-and-stride stride set on the backbone
+            (``backbone.stride``); None keeps the backbone's own.
+        image_size (tuple[int, int], optional): (H, W) the keypoints live in;
+            default the samples' ``input_size`` (W, H) metainfo, else the
+            input size.
+        chunk_size (int): images matched at once (memory bound).
+        data_preprocessor (dict, optional): default
+            ``MatchingDataPreprocessor`` (SPEC §5 mean/std).
+        init_cfg (dict, optional): mmengine initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: Optional[dict] = None,
+                 descriptor: str = 'projector',
+                 stride: Optional[int] = None,
+                 image_size: Optional[Tuple[int, int]] = None,
+                 chunk_size: int = 8,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='MatchingDataPreprocessor')
+        if isinstance(data_preprocessor, dict):  # mmpose scope, not root
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if descriptor not in DESCRIPTORS:
+            raise ValueError(f'{_WHERE}: descriptor must be one of '
+                             f'{DESCRIPTORS}, got {descriptor!r}')
+        if descriptor != 'backbone' and neck is None:
+            raise ValueError(f'{_WHERE}: descriptor={descriptor!r} needs a '
+                             'neck (the projector)')
+        self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck) if neck is not None else None
+        self.descriptor = descriptor
+        if stride is not None:
+            if not hasattr(self.backbone, 'stride'):
+                raise TypeError(f'{_WHERE}: backbone '
+                                f'{type(self.backbone).__name__} has no '
+                                'stride attribute (cover-and-stride)')
+            self.backbone.stride = int(stride)
+        self.image_size = image_size
+        self.chunk_size = chunk_size
+        self.freeze()
+
+    def freeze(self) -> None:
+        """No gradients and eval mode for every submodule."""
+        self.eval()
+        for param in self.parameters():
+            param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'LandmarkMatcher':
+        """The matcher is never trained: always eval mode."""
+        return super().train(False)
+
+    def init_weights(self) -> None:
+        """Initialise, then freeze again."""
+        super().init_weights()
+        self.freeze()
+
+    def extract_descriptors(self, images: Tensor) -> Tensor:
+        """Dense descriptors of normalised images.
+
+        Args:
+            images (Tensor): (N, 3, H, W) normalised images.
+
+        Returns:
+            Tensor: (N, D, h, w), h = 96 / stride for 96-px crops.
+        """
+        feats = self.backbone(images)
+        last = feats[-1]
+        if self.descriptor == 'backbone':
+            return last
+        proj = self.neck(feats)[-1]
+        if getattr(self.neck, 'concat_backbone', False):
+            proj = proj[:, last.shape[1]:]
+        if self.descriptor == 'projector':
+            return proj
+        return torch.cat([last, proj], dim=1)
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[list] = None,
+                mode: str = 'tensor') -> Union[Tensor, list]:
+        """Dispatch on ``mode``.
+
+        Args:
+            inputs (Tensor): (B, G, 3, H, W) normalised images, G = 3:
+                source, same-identity target, different-identity target.
+            data_samples (list, optional): samples with ``src_keypoints``.
+            mode (str): ``'tensor'`` -> (B, G, D, h, w) descriptors;
+                ``'predict'`` -> data samples with ``pred_same_keypoints``
+                and ``pred_diff_keypoints``.
+        """
+        if mode == 'tensor':
+            batch, groups = inputs.shape[:2]
+            desc = self.extract_descriptors(inputs.flatten(0, 1))
+            return desc.unflatten(0, (batch, groups))
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'loss':
+            raise RuntimeError(f'{_WHERE}: nothing to train; use it with '
+                               'tools/test.py')
+        raise ValueError(f"{_WHERE}: mode must be 'tensor' or 'predict', "
+                         f'got {mode!r}')
+
+    def _image_size(self, inputs: Tensor, data_samples: list) -> Tuple[int,
+                                                                       int]:
+        if self.image_size is not None:
+            return tuple(self.image_size)
+        size = data_samples[0].metainfo.get('input_size')
+        if size is not None:
+            return int(size[1]), int(size[0])
+        return tuple(inputs.shape[-2:])
+
+    @staticmethod
+    def _keypoints(data_samples: list, key: str) -> Tensor:
+        try:
+            kpts = [np.asarray(s.metainfo[key]) if key in s.metainfo else
+                    np.asarray(s.get(key).cpu()) for s in data_samples]
+        except (AttributeError, KeyError) as err:
+            raise KeyError(f'{_WHERE}: data samples lack {key!r} (pack them '
+                           'with PackMatchingInputs)') from err
+        return torch.as_tensor(
+            np.stack(kpts), dtype=torch.float32).reshape(len(kpts), -1, 2)
+
+    @torch.no_grad()
+    def predict(self, inputs: Tensor, data_samples: list) -> List:
+        """Match the source landmarks into both targets.
+
+        Args:
+            inputs (Tensor): (B, 3, 3, H, W) normalised [source, same, diff].
+            data_samples (list): samples with ``src_keypoints`` (K, 2).
+
+        Returns:
+            list: the samples with ``pred_same_keypoints`` and
+            ``pred_diff_keypoints`` (K, 2) float32 numpy arrays, (x, y)
+            pixels of the image the keypoints live in.
+        """
+        if inputs.dim() != 5 or inputs.shape[1] != 1 + len(GROUPS):
+            raise ValueError(f'{_WHERE}: expected (B, 3, 3, H, W) inputs '
+                             f'[source, same, diff], got '
+                             f'{tuple(inputs.shape)}')
+        desc = self.forward(inputs, mode='tensor')  # (B, 3, D, h, w)
+        src_kpts = self._keypoints(data_samples, 'src_keypoints')
+        image_size = self._image_size(inputs, data_samples)
+        preds: Dict[str, Tensor] = {}
+        for index, group in enumerate(GROUPS, start=1):
+            preds[group] = match_landmarks(desc[:, 0], desc[:, index],
+                                           src_kpts, image_size,
+                                           self.chunk_size).cpu().numpy()
+        for i, sample in enumerate(data_samples):
+            for group in GROUPS:
+                sample.set_field(preds[group][i], f'pred_{group}_keypoints')
+        return data_samples

@@ -1,0 +1,235 @@
+"""Stage-1 and cover-and-stride throughput, measured in one run.
+
+1. Stage-1 training images/s: the model of our stage-1 config (built as the
+   Runner builds it, in the mmpose scope) vs mmpretrain's stock ``MAE`` built
+   directly in the mmpretrain scope with the same encoder/decoder sizes. Both
+   run ``train_step`` (data preprocessor, forward, backward, AdamW step) on
+   the same uint8 batch; repetitions are interleaved to cancel drift.
+2. Cover-and-stride at stride s (default 2, 16 shifts): one batched call
+   vs a Python loop of separate shifted calls vs one plain forward.
+
+Usage::
+
+    python tools/benchmarks/bench_stage1.py [--device cpu] [--arch deit-t]
+        [--batch 16] [--cs-batch 8] [--stride 2] [--reps 5]
+"""
+import argparse
+import os.path as osp
+import statistics
+import sys
+import time
+from typing import Callable, Dict, List
+
+import torch
+
+ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
+sys.path.insert(0, ROOT)
+
+from mmengine.config import Config  # noqa: E402
+from mmengine.optim import build_optim_wrapper  # noqa: E402
+from mmengine.registry import DefaultScope, init_default_scope  # noqa
+from mmpose.registry import MODELS  # noqa: E402
+from mmpretrain.registry import MODELS as PRETRAIN_MODELS  # noqa: E402
+from mmpretrain.structures import DataSample  # noqa: E402
+
+import sce_mae_mm  # noqa: E402,F401
+from sce_mae_mm.models.backbones import SCEViT  # noqa: E402
+from sce_mae_mm.models.utils import cover_and_stride  # noqa: E402
+from sce_mae_mm.models.utils.cover_and_stride import (  # noqa: E402
+    required_margin, shift_offsets)
+
+WIDTHS = {'deit-t': 192, 'deit-s': 384, 'deit-b': 768}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config',
+                        default=osp.join(ROOT, 'configs',
+                                         'sce_mae_deit_t_stage1.py'))
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--arch', default='deit-t', choices=sorted(WIDTHS))
+    parser.add_argument('--batch', type=int, default=16,
+                        help='stage-1 training batch')
+    parser.add_argument('--cs-batch', type=int, default=8,
+                        help='images per cover-and-stride call')
+    parser.add_argument('--stride', type=int, default=2)
+    parser.add_argument('--reps', type=int, default=5)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=0,
+                        help='torch CPU threads (0: leave as is)')
+    return parser.parse_args()
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def _timed(fn: Callable[[], object], device: torch.device) -> float:
+    _sync(device)
+    start = time.perf_counter()
+    fn()
+    _sync(device)
+    return time.perf_counter() - start
+
+
+def interleaved(cases: Dict[str, Callable[[], object]], reps: int,
+                warmup: int, device: torch.device) -> Dict[str, float]:
+    """Median seconds per call of each case, repetitions interleaved."""
+    for _ in range(warmup):
+        for fn in cases.values():
+            fn()
+    times: Dict[str, List[float]] = {k: [] for k in cases}
+    for rep in range(reps):
+        names = list(cases) if rep % 2 == 0 else list(cases)[::-1]
+        for name in names:
+            times[name].append(_timed(cases[name], device))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+# ---------------------------------------------------------------- stage 1
+def build_ours(cfg: Config, arch: str) -> torch.nn.Module:
+    """The config's model, built like the Runner builds it."""
+    model_cfg = cfg.model.copy()
+    model_cfg.backbone.arch = arch
+    model_cfg.neck.embed_dim = WIDTHS[arch]
+    init_default_scope(cfg.get('default_scope', 'mmpose'))
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    return model
+
+
+def build_stock(cfg: Config, arch: str) -> torch.nn.Module:
+    """mmpretrain's own MAE with the same sizes, mmpretrain's defaults."""
+    neck = cfg.model.neck
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = _build_stock(cfg, arch, neck)
+    model.init_weights()
+    return model
+
+
+def _build_stock(cfg: Config, arch: str, neck: dict) -> torch.nn.Module:
+    """``MAE`` from the mmpretrain registry (default scope mmpretrain)."""
+    return PRETRAIN_MODELS.build(
+        dict(
+            type='MAE',
+            backbone=dict(
+                type='MAEViT',
+                arch=arch,
+                img_size=cfg.img_size,
+                patch_size=cfg.patch_size,
+                mask_ratio=cfg.mask_ratio),
+            neck=dict(
+                type='MAEPretrainDecoder',
+                num_patches=neck.num_patches,
+                patch_size=cfg.patch_size,
+                embed_dim=WIDTHS[arch],
+                decoder_embed_dim=neck.decoder_embed_dim,
+                decoder_depth=neck.decoder_depth,
+                decoder_num_heads=neck.decoder_num_heads),
+            head=dict(
+                type='MAEPretrainHead',
+                norm_pix=True,
+                patch_size=cfg.patch_size,
+                loss=dict(type='PixelReconstructionLoss', criterion='L2')),
+            data_preprocessor=dict(
+                type='SelfSupDataPreprocessor',
+                mean=[123.675, 116.28, 103.53],
+                std=[58.395, 57.12, 57.375],
+                to_rgb=True)))
+
+
+def bench_stage1(args: argparse.Namespace, device: torch.device) -> None:
+    cfg = Config.fromfile(args.config)
+    models = dict(ours=build_ours(cfg, args.arch),
+                  stock=build_stock(cfg, args.arch))
+    gen = torch.Generator().manual_seed(0)
+    size = cfg.img_size
+    images = torch.randint(
+        0, 256, (args.batch, 3, size, size), generator=gen,
+        dtype=torch.uint8)
+    data = dict(
+        inputs=images, data_samples=[DataSample()] * args.batch)
+    cases = {}
+    for name, model in models.items():
+        model.to(device).train()
+        wrapper = build_optim_wrapper(model, cfg.optim_wrapper.copy())
+
+        def step(model=model, wrapper=wrapper):
+            return model.train_step(data, wrapper)
+
+        cases[name] = step
+    secs = interleaved(cases, args.reps, args.warmup, device)
+    rates = {k: args.batch / v for k, v in secs.items()}
+    print(f'[stage 1] {args.arch} batch {args.batch} on {device}: '
+          f'ours {rates["ours"]:.1f} img/s, stock mmpretrain MAE '
+          f'{rates["stock"]:.1f} img/s, ratio ours/stock '
+          f'{rates["ours"] / rates["stock"]:.3f} (target >= 0.95)')
+
+
+# ------------------------------------------------------- cover-and-stride
+def looped_cover_and_stride(fn, images: torch.Tensor, patch: int,
+                            stride: int) -> torch.Tensor:
+    """Reference: one call of ``fn`` per shift, in a Python loop."""
+    offsets = shift_offsets(patch, stride).tolist()
+    pad = required_margin(patch, stride)
+    padded = torch.nn.functional.pad(images, (pad, ) * 4, mode='reflect')
+    size = images.shape[-1]
+    ratio = len(offsets)
+    out = None
+    for ky, dy in enumerate(offsets):
+        for kx, dx in enumerate(offsets):
+            window = padded[..., pad + dy:pad + dy + size,
+                            pad + dx:pad + dx + size]
+            tokens = fn(window)
+            if out is None:
+                b, c, h, w = tokens.shape
+                out = tokens.new_empty(b, c, h * ratio, w * ratio)
+            out[:, :, ky::ratio, kx::ratio] = tokens
+    return out
+
+
+def bench_cover_and_stride(args: argparse.Namespace,
+                           device: torch.device) -> None:
+    backbone = SCEViT(arch=args.arch, stride=args.stride).to(device)
+    patch, size = backbone.patch_size, backbone.img_size
+    gen = torch.Generator().manual_seed(1)
+    images = torch.randn(args.cs_batch, 3, size, size, generator=gen)
+    images = images.to(device)
+    fn = backbone.last_map
+    cases = dict(
+        batched=lambda: cover_and_stride(fn, images, patch, args.stride),
+        looped=lambda: looped_cover_and_stride(fn, images, patch,
+                                               args.stride),
+        plain=lambda: fn(images))
+    with torch.no_grad():
+        dense = cases['batched']()
+        torch.testing.assert_close(dense, cases['looped'](), rtol=1e-4,
+                                   atol=1e-4)
+        secs = interleaved(cases, args.reps, args.warmup, device)
+    shifts = (patch // args.stride)**2
+    print(f'[cover-and-stride] {args.arch} stride {args.stride} '
+          f'({shifts} shifts), {args.cs_batch} images of {size} px on '
+          f'{device}, map {tuple(dense.shape)}: batched '
+          f'{secs["batched"] * 1e3:.1f} ms, loop of {shifts} calls '
+          f'{secs["looped"] * 1e3:.1f} ms, plain forward '
+          f'{secs["plain"] * 1e3:.1f} ms')
+    print(f'[cover-and-stride] speed-up batched vs loop '
+          f'{secs["looped"] / secs["batched"]:.2f}x; cost batched vs plain '
+          f'{secs["batched"] / secs["plain"]:.2f}x '
+          f'({shifts} times the images)')
+
+
+def main() -> None:
+    args = parse_args()
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
+          f'reps {args.reps} (median), warm-up {args.warmup}')
+    bench_stage1(args, device)
+    bench_cover_and_stride(args, device)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,41 @@
+"""Write the synthetic face sets in the real dataset layouts.
+
+Usage::
+
+    python tools/make_synthetic_faces.py --out data/synthetic --num 2000 \
+        --seed 0
+
+writes ``OUT/celeba``, ``OUT/aflw-mtfl``, ``OUT/aflw/aflw_release-2``,
+``OUT/300w/300w`` and ``OUT/synthetic_manifest.json`` (see
+``sce_mae_mm/datasets/synthetic_faces.py`` for the layouts and how the faces
+are shared among the splits).
+"""
+import argparse
+import time
+
+from sce_mae_mm.datasets.synthetic_faces import make_synthetic_faces
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--out', default='data/synthetic',
+                        help='output folder')
+    parser.add_argument('--num', type=int, default=2000,
+                        help='number of faces in all (>= 16)')
+    parser.add_argument('--seed', type=int, default=0, help='random seed')
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    start = time.perf_counter()
+    manifest = make_synthetic_faces(args.out, args.num, args.seed)
+    took = time.perf_counter() - start
+    for split, n in manifest['counts'].items():
+        print(f'{split:22s} {n:6d}')
+    print(f'wrote {args.num} faces to {args.out} in {took:.1f} s '
+          f'(seed {args.seed})')
+
+
+if __name__ == '__main__':
+    main()
