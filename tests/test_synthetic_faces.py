@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import scipy.io
 
+from sce_mae_mm.datasets.face_renderer import (draw_face, sample_expression,
+                                               sample_identity, sample_pose)
 from sce_mae_mm.datasets.synthetic_faces import (SPLIT_FRACTIONS,
                                                  make_synthetic_faces,
                                                  split_counts)
@@ -133,39 +135,45 @@ def test_identities_distinct(synthetic_root, synthetic_manifest):
         assert np.abs(kp[names[i]] - kp[names[i + 1]]).max() > 1.
 
 
-def test_landmarks_on_drawn_features(synthetic_root, synthetic_manifest):
-    """Eye centres fall on the dark pupil, the nose tip on its highlight."""
+def test_landmarks_on_drawn_features():
+    """Drawn on a flat canvas: eye centres on the pupils, the nose tip on
+    its highlight, mouth corners on the lip outline."""
+    rng = np.random.default_rng(0)
     checked = 0
-    for face in synthetic_manifest['faces']:
-        info = face['info']
-        if (info['occluder'] is not None or info['eye_open'] < 0.5
-                or abs(info['yaw']) > 25 or face['dataset'] == 'celeba'):
-            continue  # celeba: features moved to integer landmarks
-        img = cv2.imread(str(synthetic_root / face['root'] / face['file']))
-        grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float32)
-        k5 = np.array(face['kpts5'])
-        iod = np.linalg.norm(k5[1] - k5[0])
-        x0, y0 = np.maximum(k5.min(0) - 0.3 * iod, 0).astype(int)
-        x1, y1 = (k5.max(0) + 0.3 * iod).astype(int)
-        face_median = np.median(grey[y0:y1, x0:x1])
-        for e in k5[:2]:
-            x, y = np.round(e).astype(int)
-            assert grey[y, x] < 0.6 * face_median, face['file']
-        checked += 1
-    assert checked >= 10
-
-
-def test_celeba_landmarks_integer_and_on_pupil(synthetic_root,
-                                               synthetic_manifest):
-    for face in synthetic_manifest['faces']:
-        if face['dataset'] != 'celeba':
+    for k in range(40):
+        ident = sample_identity(rng)
+        expr = sample_expression(rng)
+        if expr['eye_open'] < 0.6:
             continue
-        k5 = np.array(face['kpts5'])
-        np.testing.assert_array_equal(k5, np.round(k5))
-        info = face['info']
-        if info['occluder'] is None and info['eye_open'] > 0.5:
-            img = cv2.imread(str(synthetic_root / face['root']
-                                 / face['file']))
-            grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-            for x, y in k5[:2].astype(int):
-                assert grey[y, x] < 0.6 * np.median(grey[100:160, 60:120])
+        pose = sample_pose(rng, (100., 90.), 40.,
+                           dict(shift=3., scale=0.1, roll=10., yaw=15.,
+                                pitch=5.))
+        img = np.full((220, 200, 3), 128, np.uint8)
+        k68, k5 = draw_face(img, ident, expr, pose, rng, snap=k % 2 == 0)
+        for x, y in k5[:2]:  # pupils are (10, 10, 10)
+            px = img[int(round(y)), int(round(x))].astype(int)
+            assert px.max() <= 40, (k, px)
+        nose = img[int(round(k5[2, 1])), int(round(k5[2, 0]))].astype(int)
+        skin = np.array(ident['skin'][::-1])
+        assert nose.mean() > skin.mean() + 5  # highlight
+        lip = np.array(ident['lip'][::-1])
+        for x, y in k5[3:]:
+            x, y = int(round(x)), int(round(y))
+            win = img[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(float)
+            dist = np.minimum(np.abs(win - lip).max(1),
+                              np.abs(win - 0.45 * lip).max(1))
+            assert dist.min() < 40, (k, win, lip)
+        # 68 points: 30 is the nose tip, 48 / 54 the mouth corners
+        np.testing.assert_allclose(k68[[30, 48, 54]], k5[2:])
+        checked += 1
+    assert checked >= 20
+
+
+def test_celeba_landmarks_are_integers(synthetic_manifest):
+    n = 0
+    for face in synthetic_manifest['faces']:
+        if face['dataset'] == 'celeba':
+            k5 = np.array(face['kpts5'])
+            np.testing.assert_array_equal(k5, np.round(k5))
+            n += 1
+    assert n == 32

@@ -604,9 +604,9 @@ def draw_face(img: Array, ident: Dict, expr: Dict, pose: Dict,
         _poly(img, outline, np.array([240., 238., 232.]))
         r = ident['iris_r'] * s
         _disc(img, eyes[k], r, ident['iris'])
-        _disc(img, eyes[k], r * 0.45, np.array([10., 10., 10.]))
-        _disc(img, eyes[k] + np.array([-0.3, -0.3]) * r, max(0.6, r * 0.18),
-              np.array([250., 250., 250.]))
+        _disc(img, eyes[k], r * 0.5, np.array([10., 10., 10.]))
+        _disc(img, eyes[k] + np.array([-0.42, -0.42]) * r,
+              max(0.5, r * 0.15), np.array([250., 250., 250.]))
         # lids: skin polygons outside the eye outline hide the iris
         upper = smooth_curve(e[[0, 1, 2, 3]], 5)
         lower = smooth_curve(e[[3, 4, 5, 0]], 5)

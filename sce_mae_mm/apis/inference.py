@@ -1,0 +1,214 @@
+"""Inference API: dense descriptors, point matching and landmarks.
+
+Images are paths or ``(H, W, 3)`` uint8 arrays in OpenCV's BGR order (what
+``cv2.imread`` and mmpose's ``LoadImage`` give). Each face is cropped the DVE
+way (:func:`face_crop`): the pre-crop ``window`` (default: the whole image)
+is resized to 136×136 and the centre 96×96 kept, so a face should fill most
+of the image or window, as in the training data.
+"""
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple, Union
+
+import mmcv
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmpose.apis import inference_topdown
+from mmpose.apis import init_model as init_pose_model
+from mmpose.registry import MODELS
+from torch import nn
+
+from ..datasets.transforms.dve_crop import (apply_affine, dve_crop,
+                                            dve_crop_matrix)
+from ..evaluation.functional.matching import match_landmarks
+
+ImageLike = Union[str, Path, np.ndarray]
+Window = Optional[Sequence[float]]
+
+__all__ = [
+    'init_matcher', 'init_detector', 'face_crop', 'extract_descriptors',
+    'match_points', 'predict_landmarks'
+]
+
+
+def _read(img: ImageLike) -> np.ndarray:
+    """(H, W, 3) uint8 BGR image from a path or an array."""
+    if isinstance(img, np.ndarray):
+        if img.ndim != 3 or img.shape[2] != 3:
+            raise ValueError('expected an (H, W, 3) image array, got shape '
+                             f'{img.shape}')
+        return img
+    path = str(img)
+    if not Path(path).is_file():
+        raise FileNotFoundError(f'{path}: image file not found')
+    out = mmcv.imread(path, 'color')
+    if out is None:
+        raise ValueError(f'{path}: not a readable image')
+    return out
+
+
+def _load_config(config: Union[str, Path, Config],
+                 cfg_options: Optional[dict]) -> Config:
+    cfg = config if isinstance(config, Config) else Config.fromfile(
+        str(config))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def init_matcher(config: Union[str, Path, Config],
+                 checkpoint: Optional[str] = None,
+                 device: str = 'cpu',
+                 descriptor: Optional[str] = None,
+                 stride: Optional[int] = None,
+                 cfg_options: Optional[dict] = None) -> nn.Module:
+    """Build a :class:`LandmarkMatcher` from a matching config.
+
+    Args:
+        config: a matching config (``configs/matching/*.py``) or Config.
+        checkpoint: a stage-2 (or detection) checkpoint holding
+            ``backbone.`` and ``neck.`` weights.
+        device: torch device string.
+        descriptor: override ``'projector'`` / ``'backbone'`` / ``'concat'``.
+        stride: override the cover-and-stride stride (8 = plain map).
+        cfg_options: other config overrides.
+
+    Returns:
+        the model in eval mode, with ``cfg`` attached.
+    """
+    cfg = _load_config(config, cfg_options)
+    if descriptor is not None:
+        cfg.model.descriptor = descriptor
+    if stride is not None:
+        cfg.model.stride = stride
+    init_default_scope(cfg.get('default_scope', 'mmpose'))
+    model = MODELS.build(cfg.model)
+    if checkpoint is not None:
+        load_checkpoint(model, checkpoint, map_location='cpu',
+                        revise_keys=[(r'^module\.', '')])
+    model.cfg = cfg
+    return model.to(device).eval()
+
+
+def init_detector(config: Union[str, Path, Config],
+                  checkpoint: Optional[str] = None,
+                  device: str = 'cpu',
+                  cfg_options: Optional[dict] = None) -> nn.Module:
+    """Build a landmark detector (``configs/detection/*.py``).
+
+    A thin wrapper of :func:`mmpose.apis.init_model`: the detector is an
+    ordinary mmpose ``TopdownPoseEstimator``.
+    """
+    return init_pose_model(
+        _load_config(config, cfg_options), checkpoint, device=device)
+
+
+def face_crop(img: ImageLike,
+              window: Window = None,
+              context: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    """DVE crop of one face.
+
+    Args:
+        img: image path or (H, W, 3) BGR array.
+        window: (x1, y1, x2, y2) pre-crop window; default the whole image.
+        context: real pixels kept on each side of the 96-px crop.
+
+    Returns:
+        tuple: (96 + 2·context)² BGR crop, and the (2, 3) affine matrix from
+        original pixels to crop pixels (context excluded).
+    """
+    img = _read(img)
+    if window is None:
+        window = (0., 0., float(img.shape[1]), float(img.shape[0]))
+    window = np.asarray(window, np.float64)
+    crop, _ = dve_crop(img, window, context=context)
+    return crop, dve_crop_matrix(window)
+
+
+@torch.no_grad()
+def extract_descriptors(model: nn.Module,
+                        images: Sequence[ImageLike],
+                        windows: Optional[Sequence[Window]] = None,
+                        batch_size: int = 16) -> Tuple[torch.Tensor,
+                                                       List[np.ndarray]]:
+    """Dense descriptors of faces.
+
+    Args:
+        model: from :func:`init_matcher`.
+        images: N image paths or BGR arrays.
+        windows: N pre-crop windows (or None each / overall).
+        batch_size: images per forward pass.
+
+    Returns:
+        tuple: descriptors (N, D, h, w) on the model's device (h = 96 /
+        stride), and the N (2, 3) original→crop matrices.
+    """
+    if windows is None:
+        windows = [None] * len(images)
+    if len(windows) != len(images):
+        raise ValueError(f'{len(images)} images but {len(windows)} windows')
+    crops, matrices = zip(*(face_crop(i, w) for i, w in zip(images, windows)))
+    device = next(model.parameters()).device
+    out = []
+    for start in range(0, len(crops), batch_size):
+        chunk = np.stack(crops[start:start + batch_size])  # (n, S, S, 3)
+        inputs = torch.from_numpy(chunk).permute(0, 3, 1, 2)[:, None]
+        data = model.data_preprocessor(dict(inputs=inputs.to(device)))
+        out.append(model.extract_descriptors(data['inputs'].flatten(0, 1)))
+    return torch.cat(out), list(matrices)
+
+
+def _invert(matrix: np.ndarray) -> np.ndarray:
+    full = np.vstack([matrix, [0., 0., 1.]])
+    return np.linalg.inv(full)[:2]
+
+
+@torch.no_grad()
+def match_points(model: nn.Module,
+                 src_img: ImageLike,
+                 tgt_img: ImageLike,
+                 src_points: np.ndarray,
+                 src_window: Window = None,
+                 tgt_window: Window = None) -> np.ndarray:
+    """Match points of one face into another.
+
+    Args:
+        model: from :func:`init_matcher`.
+        src_img, tgt_img: image paths or BGR arrays.
+        src_points: (K, 2) (x, y) pixels of the source image.
+        src_window, tgt_window: optional pre-crop windows.
+
+    Returns:
+        (K, 2) float32 (x, y) pixels of the target image.
+    """
+    pts = np.asarray(src_points, np.float64).reshape(-1, 2)
+    desc, (m_src, m_tgt) = extract_descriptors(
+        model, [src_img, tgt_img], [src_window, tgt_window])
+    size = (96, 96)
+    src_crop = torch.as_tensor(apply_affine(pts, m_src), dtype=torch.float32)
+    pred = match_landmarks(desc[:1], desc[1:], src_crop[None].to(desc.device),
+                           size)[0].cpu().numpy()
+    return apply_affine(pred, _invert(m_tgt)).astype(np.float32)
+
+
+def predict_landmarks(model: nn.Module,
+                      img: ImageLike,
+                      windows: Optional[np.ndarray] = None) -> np.ndarray:
+    """Landmarks from a trained detection head.
+
+    Args:
+        model: from :func:`init_detector`.
+        img: image path or BGR array.
+        windows: (N, 4) pre-crop windows xyxy, one per face; default the
+            whole image (one face).
+
+    Returns:
+        (N, K, 2) float32 (x, y) pixels of the image.
+    """
+    img = _read(img)
+    bboxes = None if windows is None else np.asarray(windows, np.float32)
+    results = inference_topdown(model, img, bboxes=bboxes, bbox_format='xyxy')
+    return np.concatenate(
+        [r.pred_instances.keypoints for r in results]).astype(np.float32)
