@@ -11,7 +11,7 @@
 _base_ = ['../sce_mae_deit_s_stage2.py']
 
 data_root = 'data/synthetic/celeba'
-batch_size = 32
+batch_size = 16
 max_epochs = 3
 warmup_epochs = 1
 

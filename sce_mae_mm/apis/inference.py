@@ -153,7 +153,8 @@ def extract_descriptors(model: nn.Module,
     device = next(model.parameters()).device
     out = []
     for start in range(0, len(crops), batch_size):
-        chunk = np.stack(crops[start:start + batch_size])  # (n, S, S, 3)
+        # (n, S, S, 3) BGR -> RGB, as PackMatchingInputs packs the pairs
+        chunk = np.stack(crops[start:start + batch_size])[..., ::-1].copy()
         inputs = torch.from_numpy(chunk).permute(0, 3, 1, 2)[:, None]
         data = model.data_preprocessor(dict(inputs=inputs.to(device)))
         out.append(model.extract_descriptors(data['inputs'].flatten(0, 1)))

@@ -55,7 +55,7 @@ def sample_identity(rng: np.random.Generator) -> Dict:
     return dict(
         eye_half=rng.uniform(0.46, 0.54),
         eye_w=rng.uniform(0.36, 0.46),
-        eye_h=rng.uniform(0.13, 0.19),
+        eye_h=rng.uniform(0.17, 0.23),
         iris_r=rng.uniform(0.07, 0.09),
         brow_gap=rng.uniform(0.2, 0.3),
         brow_arch=rng.uniform(0.0, 0.08),
@@ -99,7 +99,7 @@ def sample_expression(rng: np.random.Generator) -> Dict:
     """
     closed = rng.uniform() < 0.1
     return dict(
-        eye_open=rng.uniform(0.12, 0.3) if closed else rng.uniform(0.6, 1.2),
+        eye_open=rng.uniform(0.12, 0.3) if closed else rng.uniform(0.7, 1.15),
         mouth_open=(rng.uniform(0.05, 0.3) if rng.uniform() < 0.35
                     else 0.0),
         smile=rng.uniform(-0.04, 0.12),
@@ -605,7 +605,7 @@ def draw_face(img: Array, ident: Dict, expr: Dict, pose: Dict,
         r = ident['iris_r'] * s
         _disc(img, eyes[k], r, ident['iris'])
         _disc(img, eyes[k], r * 0.5, np.array([10., 10., 10.]))
-        _disc(img, eyes[k] + np.array([-0.42, -0.42]) * r,
+        _disc(img, eyes[k] + np.array([-0.55, -0.55]) * r,
               max(0.5, r * 0.15), np.array([250., 250., 250.]))
         # lids: skin polygons outside the eye outline hide the iris
         upper = smooth_curve(e[[0, 1, 2, 3]], 5)

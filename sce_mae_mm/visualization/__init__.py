@@ -1,1 +1,1 @@
-# Registered components are imported here.
+from . import figures  # noqa: F401

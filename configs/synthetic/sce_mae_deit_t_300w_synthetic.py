@@ -1,0 +1,14 @@
+# Landmark detection (DeiT-T, 300W) on the synthetic set: the DeiT-S
+# file with the DeiT-T stage-2 model (features 192 + 64 = 256). After
+# configs/synthetic/sce_mae_deit_t_stage{1,2}_synthetic.py:
+#   python tools/train.py configs/synthetic/sce_mae_deit_t_300w_synthetic.py
+#   python tools/test.py configs/synthetic/sce_mae_deit_t_300w_synthetic.py \
+#       work_dirs/sce_mae_deit_t_300w_synthetic/epoch_10.pth
+_base_ = ['./sce_mae_deit_s_300w_synthetic.py']
+
+model = dict(
+    init_cfg=dict(
+        checkpoint='work_dirs/sce_mae_deit_t_stage2_synthetic/epoch_3.pth'),
+    backbone=dict(arch='deit-t'),
+    neck=dict(in_channels=192, out_channels=64),
+    head=dict(in_channels=192 + 64))

@@ -1,0 +1,78 @@
+"""Write the paper's figures as PNG.
+
+    python tools/make_figures.py similarity MATCH_CFG STAGE2_CKPT --out s3.png
+    python tools/make_figures.py failures   MATCH_CFG STAGE2_CKPT --out s5.png
+    python tools/make_figures.py detection  DET_CFG   DET_CKPT    --out s4.png
+
+``similarity`` = Figure S3 (each landmark's query on one face and its
+similarity map on another), ``failures`` = Figure S5 (the worst matches),
+``detection`` = Figure S4 (ground truth vs prediction on test images).
+Figure S1 (clusters): ``tools/vis_clusters.py``.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
+
+from mmengine.config import DictAction  # noqa: E402
+
+import sce_mae_mm  # noqa: E402,F401
+from sce_mae_mm.apis import init_detector, init_matcher  # noqa: E402
+from sce_mae_mm.visualization import figures  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('figure', choices=['similarity', 'failures', 'detection'])
+    p.add_argument('config')
+    p.add_argument('checkpoint')
+    p.add_argument('--out', required=True, help='PNG path')
+    p.add_argument('--num', type=int, default=None,
+                   help='pairs scanned (failures: 100), pair index '
+                   '(similarity: 0) or images (detection: 12)')
+    p.add_argument('--group', choices=['same', 'diff'], default='diff',
+                   help='similarity: target of the same or another face')
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return p.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    if not args.out.endswith('.png'):
+        sys.exit(f'--out {args.out}: expected a .png path')
+    if args.figure == 'detection':
+        model = init_detector(args.config, args.checkpoint, args.device,
+                              args.cfg_options)
+        det = figures.collect_detections(model, model.cfg, args.num or 12)
+        fig = figures.plot_detections(det['images'], det['gts'],
+                                      det['preds'], det['titles'])
+    else:
+        model = init_matcher(args.config, args.checkpoint, args.device,
+                             cfg_options=args.cfg_options)
+        if args.figure == 'similarity':
+            index = args.num or 0
+            pair = figures.collect_matching(model, model.cfg, index + 1)[-1]
+            group = args.group
+            tgt = 1 if group == 'same' else 2
+            import torch
+            sims = figures.similarity_maps(
+                pair['desc'][0], pair['desc'][tgt],
+                torch.as_tensor(pair['src'], dtype=torch.float32),
+                pair['images'].shape[1:3]).numpy()
+            names = figures.landmark_names(None, len(pair['src']))
+            fig = figures.plot_similarity(pair['images'][0],
+                                          pair['images'][tgt], pair['src'],
+                                          pair[group], sims, names)
+        else:
+            pairs = figures.collect_matching(model, model.cfg,
+                                             args.num or 100)
+            worst = figures.worst_failures(pairs, 6)
+            names = figures.landmark_names(None, len(pairs[0]['src']))
+            fig = figures.plot_failures(worst, names)
+    print(f'wrote {figures.save(fig, args.out)}')
+
+
+if __name__ == '__main__':
+    main()
