@@ -121,7 +121,7 @@ def test_head_learns_a_fixed_point():
     target = samples[0].gt_instance_labels.keypoint_labels
     optim = torch.optim.Adam(head.parameters(), lr=5e-2)
     first = head.loss(feats, samples)['loss_kpt'].item()
-    for _ in range(150):
+    for _ in range(60):
         optim.zero_grad()
         loss = head.loss(feats, samples)['loss_kpt']
         loss.backward()

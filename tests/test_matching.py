@@ -210,3 +210,50 @@ def test_cosine_not_dot_product():
     tgt[0, :, 0, 0] = 10 * (src[0, :, 2, 1] + 0.5 * src[0, :, 3, 3])
     kpts = torch.tensor([[[1., 2.]]])
     assert torch.equal(match_landmarks(src, tgt, kpts, (4, 4)), kpts)
+
+
+def test_matching_config_through_runner(synthetic_root, tmp_path):
+    """tools/test.py's path: the matching config + a stage-2 checkpoint."""
+    from pathlib import Path
+
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+    from mmpose.registry import MODELS
+
+    tiny = dict(
+        embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
+    init_default_scope('mmpose')
+    torch.manual_seed(0)
+    stage2 = MODELS.build(
+        dict(
+            type='SCEMAEStage2',
+            backbone=dict(type='SCEViT', arch=tiny, layer_index=0),
+            neck=dict(type='CARB', in_channels=32, out_channels=16)))
+    ckpt = tmp_path / 'stage2.pth'
+    torch.save(dict(meta=dict(), state_dict=stage2.state_dict()), ckpt)
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = Config.fromfile(
+        str(root / 'configs' / 'synthetic' /
+            'sce_mae_deit_t_mafl_matching_synthetic.py'))
+    assert cfg.model.descriptor == 'projector' and cfg.model.stride == 2
+    cfg.model.backbone.update(arch=tiny, layer_index=0)
+    cfg.model.neck.update(in_channels=32, out_channels=16)
+    cfg.model.stride = 4
+    cfg.test_dataloader.update(batch_size=2, num_workers=0)
+    cfg.test_dataloader.dataset.data_root = str(synthetic_root / 'celeba')
+    cfg.load_from = str(ckpt)
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.log_level = 'WARNING'
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    loaded = runner.model.state_dict()
+    for key, value in stage2.state_dict().items():
+        if key.startswith(('backbone.', 'neck.')):
+            assert torch.equal(loaded[key], value), key
+    assert runner.model.backbone.stride == 4
+    assert {'matching/same', 'matching/diff'} <= set(metrics)
+    assert 0 <= metrics['matching/same'] < 70
+    assert 0 <= metrics['matching/diff'] < 70
+    assert 'matching/same_left_eye' in metrics

@@ -6,7 +6,6 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
-
 from mmpose.registry import MODELS
 from sce_mae_mm.models.backbones import SCEViT
 

@@ -16,12 +16,14 @@ train_dataloader = dict(
     batch_size=16,
     num_workers=1,
     persistent_workers=False,
-    dataset=dict(data_root='data/synthetic/aflw/aflw_release-2', check_size=False))
+    dataset=dict(
+        data_root='data/synthetic/aflw/aflw_release-2', check_size=False))
 val_dataloader = dict(
     batch_size=16,
     num_workers=1,
     persistent_workers=False,
-    dataset=dict(data_root='data/synthetic/aflw/aflw_release-2', check_size=False))
+    dataset=dict(
+        data_root='data/synthetic/aflw/aflw_release-2', check_size=False))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [

@@ -74,8 +74,12 @@ def _timed(fn: Callable[[], object], device: torch.device) -> float:
 
 
 def interleaved(cases: Dict[str, Callable[[], object]], reps: int,
-                warmup: int, device: torch.device) -> Dict[str, float]:
-    """Median seconds per call of each case, repetitions interleaved."""
+                warmup: int, device: torch.device) -> Dict[str, List[float]]:
+    """Seconds per call of each case, repetitions interleaved.
+
+    Repetition ``r`` runs every case once, in alternating order, so that the
+    ``r``-th times of two cases are measured side by side.
+    """
     for _ in range(warmup):
         for fn in cases.values():
             fn()
@@ -84,7 +88,16 @@ def interleaved(cases: Dict[str, Callable[[], object]], reps: int,
         names = list(cases) if rep % 2 == 0 else list(cases)[::-1]
         for name in names:
             times[name].append(_timed(cases[name], device))
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
+
+
+def median(values: List[float]) -> float:
+    return statistics.median(values)
+
+
+def paired_ratio(num: List[float], den: List[float]) -> float:
+    """Median over repetitions of ``num[r] / den[r]`` (drift cancels)."""
+    return statistics.median(a / b for a, b in zip(num, den))
 
 
 # ---------------------------------------------------------------- stage 1
@@ -159,12 +172,14 @@ def bench_stage1(args: argparse.Namespace, device: torch.device) -> None:
             return model.train_step(data, wrapper)
 
         cases[name] = step
-    secs = interleaved(cases, args.reps, args.warmup, device)
-    rates = {k: args.batch / v for k, v in secs.items()}
+    times = interleaved(cases, args.reps, args.warmup, device)
+    rates = {k: args.batch / median(v) for k, v in times.items()}
+    ratio = paired_ratio(times['stock'], times['ours'])
+    same = type(models['ours']) is type(models['stock'])
     print(f'[stage 1] {args.arch} batch {args.batch} on {device}: '
           f'ours {rates["ours"]:.1f} img/s, stock mmpretrain MAE '
-          f'{rates["stock"]:.1f} img/s, ratio ours/stock '
-          f'{rates["ours"] / rates["stock"]:.3f} (target >= 0.95)')
+          f'{rates["stock"]:.1f} img/s (medians); paired ratio ours/stock '
+          f'{ratio:.3f} (target >= 0.95); same class: {same}')
 
 
 # ------------------------------------------------------- cover-and-stride
@@ -206,7 +221,10 @@ def bench_cover_and_stride(args: argparse.Namespace,
         dense = cases['batched']()
         torch.testing.assert_close(dense, cases['looped'](), rtol=1e-4,
                                    atol=1e-4)
-        secs = interleaved(cases, args.reps, args.warmup, device)
+        times = interleaved(cases, args.reps, args.warmup, device)
+    secs = {k: median(v) for k, v in times.items()}
+    loop_speedup = paired_ratio(times['looped'], times['batched'])
+    plain_cost = paired_ratio(times['batched'], times['plain'])
     shifts = (patch // args.stride)**2
     print(f'[cover-and-stride] {args.arch} stride {args.stride} '
           f'({shifts} shifts), {args.cs_batch} images of {size} px on '
@@ -215,9 +233,8 @@ def bench_cover_and_stride(args: argparse.Namespace,
           f'{secs["looped"] * 1e3:.1f} ms, plain forward '
           f'{secs["plain"] * 1e3:.1f} ms')
     print(f'[cover-and-stride] speed-up batched vs loop '
-          f'{secs["looped"] / secs["batched"]:.2f}x; cost batched vs plain '
-          f'{secs["batched"] / secs["plain"]:.2f}x '
-          f'({shifts} times the images)')
+          f'{loop_speedup:.2f}x; cost batched vs plain {plain_cost:.2f}x '
+          f'({shifts} times the images); paired medians')
 
 
 def main() -> None:

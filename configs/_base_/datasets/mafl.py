@@ -9,12 +9,12 @@ pack_meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
                   'img_shape', 'input_size', 'input_center', 'input_scale',
                   'context', 'dataset_name')
 
-# DVE's training warp (SPEC section 4)
+# DVE's training warp (SPEC section 4); DVE's Warper scales every sd by 0.5
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='DVEFaceCrop', resize=136, crop=96, context=0),
     dict(type='RandomTPSWarp', warpsd_all=0.001, warpsd_subset=0.01,
-         transsd=0.1, scalesd=0.1, rotsd=5.),
+         transsd=0.1, scalesd=0.1, rotsd=5., multiplier=0.5),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs', meta_keys=pack_meta_keys),
 ]

@@ -85,12 +85,13 @@ class MatchingPairWarp(BaseTransform):
         same = tps_warp_image(crops[0], prm['g1_a'], *args)
         diff = tps_warp_image(crops[1], prm['g1_b'], *args)
         results['imgs'] = np.stack([src, same, diff])
+        kargs = (self.crop, self.context)
         results['src_keypoints'] = tps_warp_keypoints(
-            crop_kpts[0], [prm['g1_a'], prm['g2']], self.crop)
+            crop_kpts[0], [prm['g1_a'], prm['g2']], *kargs)
         results['same_keypoints'] = tps_warp_keypoints(
-            crop_kpts[0], prm['g1_a'], self.crop)
+            crop_kpts[0], prm['g1_a'], *kargs)
         results['diff_keypoints'] = tps_warp_keypoints(
-            crop_kpts[1], prm['g1_b'], self.crop)
+            crop_kpts[1], prm['g1_b'], *kargs)
         results['context'] = self.context
         results['input_size'] = (self.crop, self.crop)
         return results

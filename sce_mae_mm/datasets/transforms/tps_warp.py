@@ -117,31 +117,82 @@ def tps_jacobian(points: Array, params: Dict[str, Array]) -> Array:
     return jac + params['affine'][1:].T[None]
 
 
+def _nearest_on_grid(flat: Array, params: Dict[str, Array], lim: float,
+                     num: int) -> Array:
+    """For each target, the grid point (on [-lim, lim]^2) whose sampling
+    location is nearest (DVE's nearest-grid-point rule)."""
+    g = np.linspace(-lim, lim, num)
+    grid = np.stack(np.meshgrid(g, g, indexing='xy'), -1).reshape(-1, 2)
+    tg = tps_apply(grid, params)
+    near = ((flat[:, None] - tg[None]) ** 2).sum(-1).argmin(1)
+    return grid[near]
+
+
+def _newton(q: Array, flat: Array, params: Dict[str, Array], iters: int,
+            tol: float) -> Tuple[Array, Array]:
+    """Damped Newton on ``T(q) = flat``; returns ``q`` and squared
+    residuals."""
+    q = q.copy()
+    r = tps_apply(q, params) - flat
+    err = (r ** 2).sum(-1)
+    for _ in range(iters):
+        if float(err.max()) < tol:
+            break
+        jac = tps_jacobian(q, params)
+        ok = np.abs(np.linalg.det(jac)) > 1e-12
+        step = np.zeros_like(q)
+        step[ok] = np.linalg.solve(jac[ok], r[ok][..., None])[..., 0]
+        alpha = np.ones(len(q))
+        for _ in range(30):
+            qn = q - alpha[:, None] * step
+            rn = tps_apply(qn, params) - flat
+            errn = (rn ** 2).sum(-1)
+            worse = errn > err
+            if not worse.any():
+                break
+            alpha[worse] *= 0.5
+        better = errn <= err
+        q[better], r[better], err[better] = (qn[better], rn[better],
+                                             errn[better])
+    return q, err
+
+
 def tps_invert_points(targets: Array, params: Dict[str, Array],
-                      iters: int = 30, tol: float = 1e-12) -> Array:
+                      iters: int = 50, tol: float = 1e-20,
+                      frame: float = 1.0) -> Array:
     """Solve ``T(q) = p`` for ``q`` (forward-map points through the warp).
 
-    Newton iterations from the inverse of the affine part.
+    Starts, like DVE, from the point of a grid over the output frame whose
+    sampling location is nearest to ``p``, then refines it to sub-pixel
+    accuracy with damped Newton iterations on the analytic Jacobian. Points
+    whose preimage lies outside the frame are retried from a wide grid.
+    Where the warp folds (rare with DVE's strengths) the preimage seen in
+    the frame is preferred.
 
     Args:
         targets: (..., 2) normalised source coordinates ``p``.
         params: TPS parameters.
         iters: maximum Newton iterations.
-        tol: stop when the squared residual is below ``tol``.
+        tol: stop when every squared residual is below ``tol``.
+        frame: half-size of the output frame in normalised units (1 for
+            the crop; larger with context).
 
     Returns:
         (..., 2) normalised output coordinates ``q``.
     """
     p = np.asarray(targets, np.float64)
     flat = p.reshape(-1, 2)
-    a = params['affine']
-    q = (flat - a[0]) @ np.linalg.inv(a[1:])
-    for _ in range(iters):
-        r = tps_apply(q, params) - flat
-        if float((r ** 2).sum(-1).max(initial=0.)) < tol:
-            break
-        step = np.linalg.solve(tps_jacobian(q, params), r[..., None])[..., 0]
-        q = q - step
+    if flat.shape[0] == 0:
+        return p.copy()
+    q0 = _nearest_on_grid(flat, params, 1.02 * frame, 49)
+    q, err = _newton(q0, flat, params, iters, tol)
+    bad = err > 1e-16
+    if bad.any():
+        qw, errw = _newton(_nearest_on_grid(flat[bad], params, 4., 97),
+                           flat[bad], params, iters, tol)
+        take = errw < err[bad]
+        idx = np.flatnonzero(bad)[take]
+        q[idx], err[idx] = qw[take], errw[take]
     return q.reshape(p.shape)
 
 
@@ -210,13 +261,16 @@ def tps_warp_image(img: Array, params, crop: int = 96, context: int = 0,
                      borderValue=(border_value, ) * min(ch, 4))
 
 
-def tps_warp_keypoints(keypoints: Array, params, crop: int = 96) -> Array:
+def tps_warp_keypoints(keypoints: Array, params, crop: int = 96,
+                       context: int = 0) -> Array:
     """Move crop-frame keypoints with the image warped by the TPS chain.
 
     Args:
         keypoints: (..., 2) keypoints in crop-frame pixels.
         params: TPS parameters or a list (as in :func:`tps_warp_image`).
         crop: crop side.
+        context: context pixels of the warped image (widens the frame in
+            which a preimage is preferred where the warp folds).
 
     Returns:
         (..., 2) float32 keypoints in the warped image's crop frame.
@@ -224,8 +278,9 @@ def tps_warp_keypoints(keypoints: Array, params, crop: int = 96) -> Array:
     if isinstance(params, dict):
         params = [params]
     u = pixel_to_normalised(keypoints, crop)
+    frame = 1. + 2. * context / (crop - 1)
     for prm in params:
-        u = tps_invert_points(u, prm)
+        u = tps_invert_points(u, prm, frame=frame)
     return normalised_to_pixel(u, crop).astype(np.float32)
 
 
@@ -235,11 +290,15 @@ class RandomTPSWarp(BaseTransform):
 
     Works after :class:`DVEFaceCrop`: warps ``img`` ((crop + 2 context)^2,
     ``context`` from the results) and updates ``transformed_keypoints``
-    (crop frame). Defaults are DVE's training parameters.
+    (crop frame). Defaults are DVE's training parameters *as DVE applies
+    them*: its ``Warper`` multiplies every sd by ``im1_multiplier = 0.5``
+    for each warp it draws (at full strength about a third of the warps
+    fold over inside the crop).
 
     Args:
         warpsd_all, warpsd_subset, transsd, scalesd, rotsd: see
-            :func:`sample_tps_params`.
+            :func:`sample_tps_params` (nominal DVE values).
+        multiplier: scale of all five sds (DVE's ``im1_multiplier``).
         prob: probability of warping.
         crop: crop side (must match :class:`DVEFaceCrop`).
         border: ``'constant'`` (DVE's zeros), ``'reflect'``, ``'replicate'``.
@@ -250,7 +309,8 @@ class RandomTPSWarp(BaseTransform):
 
     def __init__(self, warpsd_all: float = 0.001,
                  warpsd_subset: float = 0.01, transsd: float = 0.1,
-                 scalesd: float = 0.1, rotsd: float = 5., prob: float = 1.,
+                 scalesd: float = 0.1, rotsd: float = 5.,
+                 multiplier: float = 0.5, prob: float = 1.,
                  crop: int = 96, border: str = 'constant',
                  border_value: float = 0., seed: Optional[int] = None):
         if border not in _BORDERS:
@@ -258,6 +318,7 @@ class RandomTPSWarp(BaseTransform):
                              f'{border!r}')
         self.sds = dict(warpsd_all=warpsd_all, warpsd_subset=warpsd_subset,
                         transsd=transsd, scalesd=scalesd, rotsd=rotsd)
+        self.multiplier = multiplier
         self.prob = prob
         self.crop = crop
         self.border = border
@@ -274,17 +335,19 @@ class RandomTPSWarp(BaseTransform):
         rng = self._generator()
         if rng.uniform() >= self.prob:
             return results
-        params = sample_tps_params(rng, **self.sds)
+        params = sample_tps_params(
+            rng, **{k: v * self.multiplier for k, v in self.sds.items()})
         context = int(results.get('context', 0))
         results['img'] = tps_warp_image(results['img'], params, self.crop,
                                         context, self.border,
                                         self.border_value)
         if results.get('transformed_keypoints') is not None:
             results['transformed_keypoints'] = tps_warp_keypoints(
-                results['transformed_keypoints'], params, self.crop)
+                results['transformed_keypoints'], params, self.crop, context)
         results['tps_params'] = params
         return results
 
     def __repr__(self) -> str:
         args = ', '.join(f'{k}={v}' for k, v in self.sds.items())
-        return f'{type(self).__name__}({args}, prob={self.prob})'
+        return (f'{type(self).__name__}({args}, '
+                f'multiplier={self.multiplier}, prob={self.prob})')

@@ -21,10 +21,10 @@ import torch
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 from mmengine.runner.checkpoint import _load_checkpoint
+from mmpose.registry import MODELS
 from mmpretrain.models import VisionTransformer
 from torch import Tensor
 
-from mmpose.registry import MODELS
 from ..utils.cover_and_stride import cover_and_stride
 
 __all__ = ['SCEViT', 'cls_patch_attention', 'stage1_encoder_state_dict']

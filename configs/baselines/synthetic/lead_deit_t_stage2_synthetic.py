@@ -1,0 +1,22 @@
+# ../lead_deit_t_stage2.py on the synthetic CelebA set (data and
+# schedule of configs/synthetic/sce_mae_deit_t_stage2_synthetic.py):
+#   python tools/train.py \
+#       configs/baselines/synthetic/lead_deit_t_stage2_synthetic.py \
+#       --cfg-options model.backbone.checkpoint=STAGE1.pth
+_base_ = ['../../synthetic/sce_mae_deit_t_stage2_synthetic.py']
+
+model = dict(
+    type='DenseStage2',
+    second_view='batch',
+    tps_args=dict(
+        warpsd_all=0.001,
+        warpsd_subset=0.01,
+        transsd=0.1,
+        scalesd=0.1,
+        rotsd=5.),
+    loss=dict(
+        _delete_=True,
+        type='LEADLoss',
+        tau_student=0.1,
+        tau_teacher=0.05,
+        loss_weight=1.))

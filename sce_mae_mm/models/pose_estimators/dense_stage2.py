@@ -1,0 +1,215 @@
+"""Dense second stage for the baselines CL and LEAD (paper Tables S2/S3).
+
+:class:`DenseStage2` trains a projector on a frozen SCEViT exactly like
+:class:`SCEMAEStage2`, but without SCE-MAE's selection: every position of
+the last-layer map goes through the projector and a dense objective scores
+all of them (SPEC section 7):
+
+* ``CLLoss`` (ContrastLandmark): ``loss(projected_map)``, within one image;
+* ``LEADLoss``: ``loss(student_src, student_tgt, teacher_src,
+  teacher_tgt)``, the projector (student) matches the similarity
+  distributions of the frozen backbone (teacher) from each query location
+  of an image to all locations of a second image: another face of the batch
+  (``second_view='batch'``, the batch rolled by one; default) or a TPS-warped
+  copy of the same face (``second_view='tps'``, DVE's training warp, drawn
+  on the fly from torch's generator).
+
+The neck is the projector container of SCE-MAE (``CARB``, whose inference
+forward projects all positions and never splits or clusters), so a
+checkpoint of this model has the same ``backbone.`` / ``neck.`` keys as an
+SCE-MAE stage-2 checkpoint and loads unchanged into the matching
+(``LandmarkMatcher``) and detection configs.
+"""
+import math
+from typing import Dict, Optional, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmpose.registry import MODELS
+from torch import Tensor, nn
+
+from .stage2 import SCEMAEStage2
+
+_WHERE = 'DenseStage2 (sce_mae_mm/models/pose_estimators/dense_stage2.py)'
+SECOND_VIEWS = ('batch', 'tps')
+_EPS = 1e-5  # DVE's log offset in U(r) = r^2 log r^2
+
+
+def tps_control_grid(num: int, device: Optional[torch.device] = None
+                     ) -> Tensor:
+    """(num * num, 2) TPS control points (x, y) on [-1, 1]^2, x fastest."""
+    g = torch.linspace(-1., 1., num, device=device)
+    yy, xx = torch.meshgrid(g, g, indexing='ij')
+    return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=-1)
+
+
+def random_tps_grid(batch: int,
+                    size: int,
+                    warpsd_all: float = 0.001,
+                    warpsd_subset: float = 0.01,
+                    transsd: float = 0.1,
+                    scalesd: float = 0.1,
+                    rotsd: float = 5.,
+                    num_ctrl: int = 10,
+                    device: Optional[torch.device] = None) -> Tensor:
+    """Sampling grids of ``batch`` random TPS warps (DVE's parameterisation).
+
+    The sampling map ``T(q) = sum_k U(|q - c_k|) w_k + t + q A`` with
+    ``U(r) = r^2 log r^2``, affine part a rotation ~ N(0, rotsd) degrees,
+    scale 1 + N(0, scalesd) and translation N(0, transsd), non-linear
+    weights N(0, warpsd_all) with a random half redrawn from N(0,
+    warpsd_subset) (SPEC section 4), evaluated at every output pixel.
+
+    Args:
+        batch (int): number of warps B.
+        size (int): image side S (coordinates normalised with
+            ``align_corners=True``: pixel 0 -> -1, pixel S-1 -> 1).
+        warpsd_all, warpsd_subset, transsd, scalesd, rotsd (float): DVE's
+            warp parameters (training values by default).
+        num_ctrl (int): control points per side.
+        device (torch.device, optional): device of the grids.
+
+    Returns:
+        Tensor: (B, S, S, 2) grids for ``F.grid_sample(...,
+        align_corners=True)``.
+    """
+    ctrl = tps_control_grid(num_ctrl, device)  # (K, 2)
+    num = ctrl.shape[0]
+    weights = torch.randn(batch, num, 2, device=device) * warpsd_all
+    subset = torch.rand(batch, num, 2, device=device) > 0.5
+    weights = torch.where(
+        subset,
+        torch.randn(batch, num, 2, device=device) * warpsd_subset, weights)
+    rot = torch.randn(batch, device=device) * rotsd * math.pi / 180.
+    scale = 1. + torch.randn(batch, device=device) * scalesd
+    trans = torch.randn(batch, 1, 2, device=device) * transsd
+    cos, sin = scale * rot.cos(), scale * rot.sin()
+    linear = torch.stack([torch.stack([cos, -sin], -1),
+                          torch.stack([sin, cos], -1)], dim=1)  # (B, 2, 2)
+    points = tps_control_grid(size, device)  # (S*S, 2) output pixels
+    dist = torch.cdist(points, ctrl,
+                       compute_mode='donot_use_mm_for_euclid_dist').pow(2)
+    basis = dist * torch.log(dist + _EPS)  # (S*S, K)
+    grid = torch.einsum('pk,bkc->bpc', basis, weights) + trans + torch.einsum(
+        'pj,bjc->bpc', points, linear)
+    return grid.reshape(batch, size, size, 2)
+
+
+def tps_warp_batch(images: Tensor, **warp_args) -> Tensor:
+    """Warp every image of a batch by its own random TPS.
+
+    Args:
+        images (Tensor): (B, C, S, S) images (normalised; pixels sampled
+            from outside the image are 0, the mean colour).
+        **warp_args: see :func:`random_tps_grid`.
+
+    Returns:
+        Tensor: (B, C, S, S) warped images.
+    """
+    if images.dim() != 4 or images.shape[-1] != images.shape[-2]:
+        raise ValueError(f'{_WHERE}: expected square images (B, C, S, S), '
+                         f'got {tuple(images.shape)}')
+    grid = random_tps_grid(images.shape[0], images.shape[-1],
+                           device=images.device, **warp_args)
+    return F.grid_sample(images, grid.to(images.dtype), mode='bilinear',
+                         padding_mode='zeros', align_corners=True)
+
+
+@MODELS.register_module()
+class DenseStage2(SCEMAEStage2):
+    """Frozen SCEViT + projector on all positions + a dense loss.
+
+    Args:
+        backbone (dict): backbone config (``SCEViT``); frozen. Its
+            ``stride`` sets the training map (8: the 12 x 12 token map;
+            2: a 48 x 48 cover-and-stride map, 16 passes per image).
+        neck (dict): projector container (``CARB``; only its inference
+            forward, i.e. its projector, is used).
+        loss (dict): ``CLLoss`` (default) or ``LEADLoss`` (or any loss with
+            ``pairwise = True`` and LEAD's call form).
+        second_view (str): LEAD's second image, ``'batch'`` (the next face
+            of the batch) or ``'tps'`` (a TPS-warped copy).
+        tps_args (dict, optional): :func:`random_tps_grid` parameters for
+            ``second_view='tps'`` (DVE's training warp by default).
+        data_preprocessor (dict, optional): e.g. ``PoseDataPreprocessor``.
+        init_cfg (dict, optional): mmengine initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 loss: Optional[dict] = None,
+                 second_view: str = 'batch',
+                 tps_args: Optional[dict] = None,
+                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if second_view not in SECOND_VIEWS:
+            raise ValueError(f'{_WHERE}: second_view must be one of '
+                             f'{SECOND_VIEWS}, got {second_view!r}')
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            loss=dict(type='CLLoss') if loss is None else loss,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.second_view = second_view
+        self.tps_args = dict(tps_args or {})
+        name = type(self.loss_module).__name__.lower()
+        self.loss_name = 'loss_' + (name[:-4] if name.endswith('loss') else
+                                    name)
+
+    def project(self, inputs: Tensor) -> Tuple[Tensor, Tensor]:
+        """Frozen backbone map and its projection.
+
+        Args:
+            inputs (Tensor): (B, 3, H, W) normalised images.
+
+        Returns:
+            tuple[Tensor, Tensor]: backbone map (B, C, h, w) (no gradient)
+            and projected map (B, D, h, w).
+        """
+        with torch.no_grad():
+            teacher = self.backbone(inputs)[-1]
+        student = self.neck((teacher, ))[-1]
+        if getattr(self.neck, 'concat_backbone', False):
+            student = student[:, teacher.shape[1]:]
+        return teacher, student
+
+    def second_pair(self, inputs: Tensor, teacher: Tensor,
+                    student: Tensor) -> Tuple[Tensor, Tensor]:
+        """Backbone and projector maps of LEAD's second images.
+
+        Returns:
+            tuple[Tensor, Tensor]: (B, C, h, w) and (B, D, h, w).
+        """
+        if self.second_view == 'batch':
+            if inputs.shape[0] < 2:
+                raise ValueError(f"{_WHERE}: second_view='batch' pairs each "
+                                 'face with another face of the batch; got '
+                                 'a batch of 1')
+            return teacher.roll(1, dims=0), student.roll(1, dims=0)
+        with torch.no_grad():
+            warped = tps_warp_batch(inputs, **self.tps_args)
+        return self.project(warped)
+
+    def loss(self, inputs: Tensor,
+             data_samples: Optional[list] = None) -> Dict[str, Tensor]:
+        """Dense loss of a batch.
+
+        Args:
+            inputs (Tensor): (B, 3, 96, 96) normalised images.
+            data_samples (list, optional): unused (self-supervised).
+
+        Returns:
+            dict: ``{'loss_cl': Tensor}`` or ``{'loss_lead': Tensor}`` (the
+            loss class name).
+        """
+        teacher, student = self.project(inputs)
+        if getattr(self.loss_module, 'pairwise', False):
+            teacher_tgt, student_tgt = self.second_pair(
+                inputs, teacher, student)
+            value = self.loss_module(student, student_tgt, teacher,
+                                     teacher_tgt)
+        else:
+            value = self.loss_module(student)
+        return {self.loss_name: value}

@@ -1,0 +1,160 @@
+"""Landmark detection through MMEngine's Runner on the synthetic set.
+
+A tiny ViT stands in for DeiT (same classes, a 2-layer 32-d arch) so that
+the real configs, datasets, pipelines, head, NME and checkpoint loading run
+in seconds.
+"""
+import copy
+import math
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmpose.registry import MODELS
+
+import sce_mae_mm  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_ARCH = dict(
+    embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
+TINY_BACKBONE = dict(arch=TINY_ARCH, layer_index=0)
+TINY_NECK = dict(in_channels=32, out_channels=16)
+
+
+@pytest.fixture(scope='module')
+def stage2_checkpoint(tmp_path_factory) -> Path:
+    """A Runner-style checkpoint of a tiny (random) stage-2 model."""
+    init_default_scope('mmpose')
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(
+            type='SCEMAEStage2',
+            backbone=dict(type='SCEViT', arch=TINY_ARCH, layer_index=0),
+            neck=dict(type='CARB', **TINY_NECK)))
+    model.init_weights()
+    path = tmp_path_factory.mktemp('stage2') / 'epoch_1.pth'
+    torch.save(dict(meta=dict(epoch=1), state_dict=model.state_dict()), path)
+    return path
+
+
+def tiny_config(name: str,
+                data_root: Path,
+                work_dir: Path,
+                checkpoint: Path,
+                epochs: int = 2,
+                stride: int = 4) -> Config:
+    """A synthetic detection config shrunk to the tiny model and data."""
+    cfg = Config.fromfile(str(ROOT / 'configs' / 'synthetic' / name))
+    cfg.work_dir = str(work_dir)
+    cfg.model.init_cfg.checkpoint = str(checkpoint)
+    cfg.model.backbone.update(TINY_BACKBONE, stride=stride)
+    cfg.model.neck.update(TINY_NECK)
+    cfg.model.head.update(in_channels=48, num_intermediate=8)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].update(batch_size=4, num_workers=0)
+        cfg[loader].dataset.data_root = str(data_root)
+    cfg.train_cfg.update(max_epochs=epochs, val_interval=epochs)
+    cfg.param_scheduler = [
+        dict(type='CosineAnnealingLR', T_max=epochs, by_epoch=True)
+    ]
+    cfg.default_hooks.logger.interval = 1
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    cfg.log_level = 'WARNING'
+    return cfg
+
+
+def frozen_state(model) -> dict:
+    return {
+        k: v.detach().clone()
+        for k, v in model.state_dict().items()
+        if k.startswith(('backbone.', 'neck.'))
+    }
+
+
+def test_train_and_test_intermediate_head(synthetic_root, tmp_path,
+                                          stage2_checkpoint):
+    cfg = tiny_config('sce_mae_deit_t_aflw_m_synthetic.py',
+                      synthetic_root / 'aflw-mtfl', tmp_path / 'det',
+                      stage2_checkpoint)
+    assert cfg.test_evaluator.type == 'NMEPercent'
+    cfg.experiment_name = 'det_intermediate'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    model = runner.model
+
+    # backbone and projector come from the stage-2 checkpoint, unchanged
+    stage2 = torch.load(stage2_checkpoint)['state_dict']
+    after = frozen_state(model)
+    assert set(after) <= set(stage2)
+    for key, value in after.items():
+        assert torch.equal(value, stage2[key]), key
+    assert not any(p.requires_grad
+                   for p in model.backbone.parameters())
+    assert not any(p.requires_grad for p in model.neck.parameters())
+    assert all(p.requires_grad for p in model.head.parameters())
+    assert not model.backbone.training and not model.neck.training
+
+    metrics = runner.test()
+    nme = metrics['NME']
+    assert math.isfinite(nme) and 1.0 < nme < 500.0  # percent, not fraction
+
+    # tools/test.py on the saved checkpoint gives the same NME
+    test_cfg = copy.deepcopy(cfg)
+    test_cfg.work_dir = str(tmp_path / 'det_test')
+    test_cfg.load_from = str(tmp_path / 'det' / 'epoch_2.pth')
+    test_cfg.experiment_name = 'det_intermediate_test'
+    again = Runner.from_cfg(test_cfg).test()
+    assert again['NME'] == pytest.approx(nme, rel=1e-5)
+
+
+def test_unmodified_mmpose_head_composes(synthetic_root, tmp_path,
+                                         stage2_checkpoint):
+    # configs/detection/sce_mae_deit_s_aflw_m_integral.py on the tiny model
+    cfg = tiny_config('sce_mae_deit_t_aflw_m_synthetic.py',
+                      synthetic_root / 'aflw-mtfl', tmp_path / 'integral',
+                      stage2_checkpoint, epochs=1, stride=8)
+    integral = Config.fromfile(
+        str(ROOT / 'configs' / 'detection' /
+            'sce_mae_deit_s_aflw_m_integral.py'))
+    assert integral.model.head.type == 'IntegralRegressionHead'
+    cfg.model.head = integral.model.head
+    cfg.model.head.update(in_channels=48, in_featuremap_size=(12, 12))
+    cfg.experiment_name = 'det_integral'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert type(runner.model.head).__name__ == 'IntegralRegressionHead'
+    metrics = runner.test()
+    assert math.isfinite(metrics['NME']) and metrics['NME'] > 0
+
+
+def test_limited_annotations_tool(synthetic_root, tmp_path,
+                                  stage2_checkpoint, capsys):
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import limited_annotations as tool
+
+    assert tool.subset_indices(10, 3, seed=1) == tool.subset_indices(
+        10, 3, seed=1)
+    assert set(tool.subset_indices(10, 3, seed=1)) <= set(
+        tool.subset_indices(10, 6, seed=1))
+    with pytest.raises(ValueError, match='size 11'):
+        tool.subset_indices(10, 11, seed=0)
+
+    cfg = tiny_config('sce_mae_deit_t_aflw_m_synthetic.py',
+                      synthetic_root / 'aflw-mtfl', tmp_path / 'unused',
+                      stage2_checkpoint, stride=8)
+    cfg_path = tmp_path / 'limited.py'
+    cfg.dump(str(cfg_path))
+    table = tool.main([
+        str(cfg_path), '--sizes', '1', '2', '--seeds', '0', '1',
+        '--epochs', '1', '--samples-per-epoch', '4', '--work-dir',
+        str(tmp_path / 'limited')
+    ])
+    lines = table.splitlines()
+    assert lines[0].startswith('| images | seeds | NME mean ± std')
+    assert [ln.split('|')[1].strip() for ln in lines[2:]] == ['1', '2']
+    assert (tmp_path / 'limited' / 'limited_annotations.md').is_file()
+    assert 'Limited annotations' in capsys.readouterr().out

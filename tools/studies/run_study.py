@@ -1,0 +1,289 @@
+"""Run the supplementary's studies from one stage-1 checkpoint.
+
+    python tools/studies/run_study.py STUDY [STUDY ...] --stage1 CKPT \
+        --work-dir DIR [--synthetic] [--grid reduced|full] [--dry-run]
+
+STUDY: ``baselines`` (Tables S2/S3: CL and LEAD second stages on DeiT vs
+SCE-MAE), ``components`` (Table 4: raw MAE features, + clustering, + LCR),
+``drop_rate`` (Figure S2), ``cluster_layer`` (Table S4), ``num_clusters``
+(Table S5), ``correspondence`` (Table S6), or ``all``.
+
+Each stage-2 variant is trained with ``tools/train.py`` and evaluated with
+``tools/test.py ... --out metrics.json``; every command is printed before it
+runs (its output goes to a ``.log`` beside its results). Finished steps are
+skipped when the script is run again (``--force`` redoes them). The study's
+markdown table and PNG plot go to ``DIR/STUDY.md`` / ``DIR/STUDY.png`` and
+into the results section of ``projects/STUDY/README.md``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+from typing import Dict, List, Optional
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+import study_plan as plan  # noqa: E402
+import study_report as report  # noqa: E402
+
+TITLES = dict(
+    baselines='Tables S2 / S3: CL and LEAD second stages on DeiT',
+    components='Table 4: components of SCE-MAE',
+    drop_rate='Figure S2: drop rate of the least-attended tokens',
+    cluster_layer='Table S4: clustering layer',
+    num_clusters='Table S5: number of clusters',
+    correspondence='Table S6: correspondence types')
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__)
+    parser.add_argument('studies', nargs='+',
+                        choices=plan.STUDIES + ('all', ),
+                        help='studies to run')
+    parser.add_argument('--stage1', nargs='+', required=True,
+                        help='stage-1 checkpoint (baselines: one per '
+                        'backbone to fill several backbone rows)')
+    parser.add_argument('--work-dir', required=True,
+                        help='root folder of all trainings and results')
+    parser.add_argument('--synthetic', action='store_true',
+                        help='use the synthetic-set configs')
+    parser.add_argument('--grid', choices=plan.GRIDS, default='full',
+                        help='full: the paper grid; reduced: 2-3 points per '
+                        'study and 1 stage-2 epoch (CPU smoke run)')
+    parser.add_argument('--arch', choices=sorted(plan.ARCHS),
+                        help='backbone arch (default: read from the '
+                        'checkpoint)')
+    parser.add_argument('--stage2-epochs', type=int,
+                        help='stage-2 epochs (default: the config; 1 with '
+                        '--grid reduced)')
+    parser.add_argument('--det-epochs', type=int,
+                        help='detection regressor epochs (default: the '
+                        'config; 2 with --grid reduced)')
+    parser.add_argument('--matching-stride', type=int,
+                        help='cover-and-stride stride of the matching '
+                        '(default: the config, 2)')
+    parser.add_argument('--datasets', nargs='+', choices=plan.DATASETS,
+                        help='detection datasets of the baselines study '
+                        '(default: all four; MAFL with --synthetic or '
+                        '--grid reduced)')
+    parser.add_argument('--aflw-rc', help='corrected AFLW_R test keypoints '
+                        '(.mat) for the AFLW_RC column')
+    parser.add_argument('--skip-detection', action='store_true',
+                        help='baselines: matching only (no Table S3)')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print the commands, run nothing')
+    parser.add_argument('--force', action='store_true',
+                        help='redo finished steps')
+    parser.add_argument('--no-readme', action='store_true',
+                        help="do not update the projects' READMEs")
+    parser.add_argument('--projects-dir',
+                        default=osp.join(plan.ROOT, 'projects'),
+                        help='folder of the study READMEs')
+    parser.add_argument('--python', default=sys.executable,
+                        help='interpreter that runs the tools')
+    args = parser.parse_args(argv)
+    if 'all' in args.studies:
+        args.studies = list(plan.STUDIES)
+    return args
+
+
+def infer_arch(checkpoint: str) -> str:
+    """Backbone arch of a stage-1 (or stage-2) runner checkpoint."""
+    import torch
+
+    import sce_mae_mm  # noqa: F401  (safe checkpoint loading)
+    from sce_mae_mm.models.backbones.sce_vit import \
+        stage1_encoder_state_dict
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'{__file__}: no checkpoint {checkpoint}')
+    state = stage1_encoder_state_dict(
+        torch.load(checkpoint, map_location='cpu'))
+    if 'cls_token' not in state:
+        raise KeyError(f'{__file__}: {checkpoint} has no backbone '
+                       'cls_token: not a stage-1 checkpoint')
+    width = int(state['cls_token'].shape[-1])
+    for arch, dims in plan.ARCHS.items():
+        if dims == width:
+            return arch
+    raise ValueError(f'{__file__}: {checkpoint}: embedding width {width} '
+                     f'is none of {plan.ARCHS}')
+
+
+def make_contexts(args: argparse.Namespace) -> List[plan.Context]:
+    """One context per stage-1 checkpoint."""
+    reduced = args.grid == 'reduced'
+    datasets = args.datasets or (
+        ('mafl', ) if args.synthetic or reduced else plan.DATASETS)
+    if args.skip_detection:
+        datasets = ()
+    contexts = []
+    for ckpt in args.stage1:
+        arch = args.arch or infer_arch(ckpt)
+        contexts.append(plan.Context(
+            stage1=osp.abspath(ckpt),
+            arch=arch,
+            work_dir=osp.abspath(args.work_dir),
+            synthetic=args.synthetic,
+            grid=args.grid,
+            python=args.python,
+            stage2_epochs=args.stage2_epochs or (1 if reduced else None),
+            det_epochs=args.det_epochs or (2 if reduced else None),
+            matching_stride=args.matching_stride,
+            datasets=tuple(datasets),
+            aflw_rc=args.aflw_rc))
+    return contexts
+
+
+class Runner:
+    """Runs (or, dry, prints) the steps; remembers finished ones."""
+
+    def __init__(self, dry_run: bool = False, force: bool = False) -> None:
+        self.dry_run = dry_run
+        self.force = force
+        self.done: Dict[str, str] = {}
+
+    def run(self, cmd: List[str], log: str) -> None:
+        print('$ ' + plan.show(cmd), flush=True)
+        if self.dry_run:
+            return
+        os.makedirs(osp.dirname(log), exist_ok=True)
+        with open(log, 'w') as f:
+            proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
+        if proc.returncode != 0:
+            with open(log) as f:
+                tail = f.readlines()[-25:]
+            sys.stdout.write(''.join(tail))
+            raise SystemExit(f'{__file__}: step failed (exit '
+                             f'{proc.returncode}); log: {log}')
+
+    @staticmethod
+    def last_checkpoint(work_dir: str) -> Optional[str]:
+        """The checkpoint named in mmengine's ``last_checkpoint`` file."""
+        marker = osp.join(work_dir, 'last_checkpoint')
+        if not osp.isfile(marker):
+            return None
+        with open(marker) as f:
+            path = f.read().strip()
+        return path if osp.isfile(path) else None
+
+    def stage2(self, ctx: plan.Context, variant: plan.Variant) -> str:
+        """Train a variant unless done; return its checkpoint."""
+        work = plan.variant_dir(ctx, variant)
+        if work in self.done:
+            return self.done[work]
+        ckpt = None if self.force else self.last_checkpoint(work)
+        if ckpt is None:
+            self.run(plan.train_stage2_command(ctx, variant),
+                     work + '_train.log')
+            ckpt = self.last_checkpoint(work)
+            if ckpt is None and not self.dry_run:
+                raise SystemExit(f'{__file__}: training wrote no checkpoint '
+                                 f'in {work}')
+        else:
+            print(f'# reuse {ckpt}', flush=True)
+        self.done[work] = ckpt or osp.join(work, 'LAST_CHECKPOINT.pth')
+        return self.done[work]
+
+    def evaluate(self, ctx: plan.Context, variant: plan.Variant,
+                 ev: plan.Evaluation, checkpoint: str) -> Optional[dict]:
+        """Run an evaluation unless done; return its metrics."""
+        out, work = plan.eval_paths(ctx, variant, ev)
+        if osp.isfile(out) and not self.force and out not in self.done:
+            print(f'# reuse {out}', flush=True)
+        elif out not in self.done:
+            if ev.kind == 'matching':
+                self.run(plan.matching_command(ctx, variant, ev, checkpoint),
+                         work + '.log')
+            else:
+                det_work = plan.detection_dir(ctx, variant, ev)
+                det_ckpt = None if self.force else self.last_checkpoint(
+                    det_work)
+                if det_ckpt is None:
+                    train, _ = plan.detection_commands(
+                        ctx, variant, ev, checkpoint)
+                    self.run(train, det_work + '_train.log')
+                    det_ckpt = self.last_checkpoint(det_work)
+                _, test = plan.detection_commands(ctx, variant, ev,
+                                                  checkpoint, det_ckpt)
+                self.run(test, work + '.log')
+        self.done[out] = out
+        if self.dry_run or not osp.isfile(out):
+            return None
+        with open(out) as f:
+            return json.load(f)
+
+
+def run_rows(rows, ctx: plan.Context,
+             runner: Runner) -> Dict[str, Dict[str, dict]]:
+    """Train and evaluate every row; ``results[str(key)][role]``."""
+    results: Dict[str, Dict[str, dict]] = {}
+    for row in rows:
+        ckpt = runner.stage2(ctx, row.variant)
+        for role, ev in row.evals.items():
+            metrics = runner.evaluate(ctx, row.variant, ev, ckpt)
+            results.setdefault(str(row.key), {})[role] = metrics
+    return results
+
+
+def header(study: str, args: argparse.Namespace,
+           contexts: List[plan.Context]) -> str:
+    data = 'synthetic set' if args.synthetic else 'real data'
+    archs = ', '.join(report.ARCH_NAMES[c.arch] for c in contexts)
+    epochs = contexts[0].stage2_epochs or 'config default'
+    cmd = ['python', 'tools/studies/run_study.py', study, '--stage1',
+           *args.stage1, '--work-dir', args.work_dir, '--grid', args.grid]
+    if args.synthetic:
+        cmd.append('--synthetic')
+    return (f'### {TITLES[study]}\n\nOurs: {data}, {args.grid} grid, '
+            f'{archs}, stage-2 epochs: {epochs}.\n\n'
+            f'```\n{plan.show(cmd)}\n```\n')
+
+
+def run_study(study: str, args: argparse.Namespace,
+              contexts: List[plan.Context], runner: Runner) -> str:
+    """Run one study; write its table and plot; return the markdown."""
+    if study != 'baselines' and len(contexts) > 1:
+        raise SystemExit(f'{__file__}: study {study!r} takes one stage-1 '
+                         f'checkpoint, got {len(contexts)}')
+    print(f'## {study}', flush=True)
+    by_arch, rows = {}, []
+    for ctx in contexts:
+        rows = plan.study_rows(study, ctx)
+        by_arch[ctx.arch] = run_rows(rows, ctx, runner)
+    os.makedirs(args.work_dir, exist_ok=True)
+    png = osp.join(args.work_dir, f'{study}.png')
+    results = by_arch if study == 'baselines' else by_arch[contexts[0].arch]
+    body = report.study_report(study, rows, results, png)
+    markdown = header(study, args, contexts) + '\n' + body + '\n'
+    with open(osp.join(args.work_dir, f'{study}.md'), 'w') as f:
+        f.write(markdown)
+    with open(osp.join(args.work_dir, f'{study}.json'), 'w') as f:
+        json.dump(results, f, indent=1)
+    print(markdown, flush=True)
+    if not args.no_readme and not args.dry_run:
+        tag = f"{'synthetic' if args.synthetic else 'real'}-{args.grid}"
+        folder = osp.join(args.projects_dir, study)
+        os.makedirs(folder, exist_ok=True)
+        shutil.copyfile(png, osp.join(folder, f'results_{tag}.png'))
+        report.update_readme(
+            osp.join(folder, 'README.md'), tag,
+            markdown + f'\n![{study} ({tag})](results_{tag}.png)\n')
+    return markdown
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    contexts = make_contexts(args)
+    runner = Runner(dry_run=args.dry_run, force=args.force)
+    for study in args.studies:
+        run_study(study, args, contexts, runner)
+
+
+if __name__ == '__main__':
+    main()

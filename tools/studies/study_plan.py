@@ -1,0 +1,414 @@
+"""What each supplementary study trains and evaluates, and the commands.
+
+A study is a list of :class:`Row` s. A row names a stage-2 :class:`Variant`
+(trained once from the stage-1 checkpoint with ``tools/train.py``; rows and
+studies share variants with the same name, e.g. the default SCE-MAE model)
+and the :class:`Evaluation` s to run on it (``tools/test.py ... --out
+metrics.json``; detection first trains a regressor with ``tools/train.py``).
+Every step is an ordinary tool command with ``--cfg-options``; this module
+only builds the commands, :mod:`run_study` runs them.
+
+Work-dir layout (``ARCH`` = deit-t / deit-s / deit-b)::
+
+    WORK/ARCH/VARIANT/                stage-2 training (tools/train.py)
+    WORK/ARCH/VARIANT/det_DATASET/    detection regressor training
+    WORK/ARCH/VARIANT/eval/NAME.json  test metrics (tools/test.py --out)
+    WORK/ARCH/VARIANT/eval/NAME/      test work dir (logs)
+"""
+import os.path as osp
+import shlex
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+STUDIES = ('baselines', 'components', 'drop_rate', 'cluster_layer',
+           'num_clusters', 'correspondence')
+ARCHS = {'deit-t': 192, 'deit-s': 384, 'deit-b': 768}
+PROJ_DIMS = {'deit-t': 64, 'deit-s': 128, 'deit-b': 256}
+DATASETS = ('mafl', 'aflw_m', 'aflw_r', '300w')
+GRIDS = ('reduced', 'full')
+
+# SCE-MAE defaults (configs/sce_mae_deit_*_stage2.py): the rows with these
+# values reuse the default stage-2 model 'sce_mae'.
+DEFAULT_LAYER = 2
+DEFAULT_CLUSTERS = 4
+REPELLENCE = (('r_att_att', 5.), ('r_att_inatt', 2.), ('r_inatt_inatt', 5.))
+
+GRID_POINTS = {
+    'drop_rate': dict(
+        full=(0., .1, .2, .25, .3, .4, .5, .6, .7, .8, .9),
+        reduced=(0., .25, .75)),
+    'cluster_layer': dict(full=tuple(range(12)), reduced=(0, 2, 11)),
+    'num_clusters': dict(full=(1, 2, 4, 8), reduced=(1, 4)),
+    'correspondence': dict(
+        full=('r_att_att', 'r_att_inatt', 'r_inatt_inatt', None),
+        reduced=('r_att_att', 'r_att_inatt', None)),
+}
+
+Options = Tuple[Tuple[str, object], ...]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A stage-2 model trained from the stage-1 checkpoint.
+
+    Attributes:
+        name: folder name under ``WORK/ARCH``; equal names share a model.
+        method: ``'sce_mae'``, ``'cl'``, ``'lead'`` or ``'clustering_cl'``.
+        options: extra ``--cfg-options`` of the training.
+    """
+    name: str
+    method: str = 'sce_mae'
+    options: Options = ()
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One test of a stage-2 model.
+
+    Attributes:
+        name: metrics file stem (``eval/NAME.json``).
+        kind: ``'matching'`` or ``'detection'``.
+        options: extra ``--cfg-options`` of the test (matching) or of the
+            regressor training and test (detection).
+        dataset: detection dataset (``DATASETS``).
+        test_options: extra ``--cfg-options`` of the test only.
+    """
+    name: str
+    kind: str = 'matching'
+    options: Options = ()
+    dataset: str = 'mafl'
+    test_options: Options = ()
+
+
+@dataclass
+class Row:
+    """One line of a study's table.
+
+    Attributes:
+        key: the row's study parameter (drop rate, layer, ...).
+        label: text of the row.
+        variant: the stage-2 model evaluated.
+        evals: role (e.g. ``'matching'``, ``'det_mafl'``) -> evaluation.
+    """
+    key: object
+    label: str
+    variant: Variant
+    evals: Dict[str, Evaluation] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the commands depend on.
+
+    Attributes:
+        stage1: stage-1 checkpoint.
+        arch: backbone arch of that checkpoint.
+        work_dir: root of the study outputs.
+        synthetic: use the synthetic-set configs.
+        grid: ``'reduced'`` or ``'full'``.
+        python: interpreter running the tools.
+        stage2_epochs: override of the stage-2 epochs (None: config's).
+        det_epochs: override of the regressor epochs (None: config's).
+        matching_stride: override of the matching cover-and-stride stride.
+        datasets: detection datasets of the baselines study.
+        aflw_rc: corrected AFLW_R test keypoints (.mat) for AFLW_RC.
+    """
+    stage1: str
+    arch: str
+    work_dir: str
+    synthetic: bool = False
+    grid: str = 'full'
+    python: str = 'python'
+    stage2_epochs: Optional[int] = None
+    det_epochs: Optional[int] = None
+    matching_stride: Optional[int] = None
+    datasets: Tuple[str, ...] = ('mafl', )
+    aflw_rc: Optional[str] = None
+
+
+def _short(arch: str) -> str:
+    if arch not in ARCHS:
+        raise ValueError(f'{__file__}: unknown arch {arch!r}; expected one '
+                         f'of {sorted(ARCHS)}')
+    return arch.split('-')[1]
+
+
+def _existing(path: str, what: str) -> str:
+    if not osp.isfile(osp.join(ROOT, path)):
+        raise FileNotFoundError(f'{__file__}: no {what} config {path} '
+                                '(synthetic configs exist for deit-t and '
+                                'deit-s only)')
+    return path
+
+
+# ------------------------------------------------------------- configs
+def stage2_config(method: str, arch: str, synthetic: bool) -> str:
+    """Config (relative to the repo) that trains a stage-2 variant."""
+    a = _short(arch)
+    if method == 'sce_mae':
+        path = (f'configs/synthetic/sce_mae_deit_{a}_stage2_synthetic.py'
+                if synthetic else f'configs/sce_mae_deit_{a}_stage2.py')
+    elif method in ('cl', 'lead', 'clustering_cl'):
+        path = (f'configs/baselines/synthetic/{method}_deit_{a}_stage2_'
+                'synthetic.py' if synthetic else
+                f'configs/baselines/{method}_deit_{a}_stage2.py')
+    else:
+        raise ValueError(f'{__file__}: unknown method {method!r}')
+    return _existing(path, f'stage-2 {method}')
+
+
+def matching_config(arch: str, synthetic: bool) -> str:
+    """MAFL matching config (relative to the repo)."""
+    a = _short(arch)
+    path = (f'configs/synthetic/sce_mae_deit_{a}_mafl_matching_synthetic.py'
+            if synthetic else f'configs/matching/sce_mae_deit_{a}_mafl_'
+            'matching.py')
+    return _existing(path, 'matching')
+
+
+def detection_config(arch: str, dataset: str,
+                     synthetic: bool) -> Tuple[str, Options]:
+    """Detection config and the options that adapt it to ``arch``."""
+    a = _short(arch)
+    if dataset not in DATASETS:
+        raise ValueError(f'{__file__}: unknown dataset {dataset!r}; '
+                         f'expected one of {DATASETS}')
+    if not synthetic:
+        return _existing(f'configs/detection/sce_mae_deit_{a}_{dataset}.py',
+                         'detection'), ()
+    if dataset != 'mafl':
+        raise ValueError(f'{__file__}: the synthetic set has a detection '
+                         f'config for MAFL only, not {dataset!r}')
+    path = _existing('configs/synthetic/sce_mae_deit_s_mafl_synthetic.py',
+                     'detection')
+    if arch == 'deit-s':
+        return path, ()
+    width, dims = ARCHS[arch], PROJ_DIMS[arch]
+    return path, (('model.backbone.arch', arch),
+                  ('model.neck.in_channels', width),
+                  ('model.neck.out_channels', dims),
+                  ('model.head.in_channels', width + dims))
+
+
+# ------------------------------------------------------------ studies
+SCE_MAE = Variant('sce_mae')
+
+
+def _matching(name: str = 'matching', options: Options = ()) -> Evaluation:
+    return Evaluation(name=name, options=options)
+
+
+def _detection(ctx: Context) -> Dict[str, Evaluation]:
+    evals = {}
+    for dataset in ctx.datasets:
+        evals[f'det_{dataset}'] = Evaluation(
+            name=f'det_{dataset}', kind='detection', dataset=dataset)
+        if dataset == 'aflw_r' and ctx.aflw_rc:
+            evals['det_aflw_rc'] = Evaluation(
+                name='det_aflw_rc',
+                kind='detection',
+                dataset='aflw_r',
+                test_options=(('test_dataloader.dataset.test_keypoint_file',
+                               ctx.aflw_rc), ))
+    return evals
+
+
+def baselines_rows(ctx: Context) -> List[Row]:
+    """Tables S2/S3: CL, LEAD and SCE-MAE second stages on one DeiT."""
+    rows = []
+    for key, label, variant in (('cl', 'CL', Variant('cl', 'cl')),
+                                ('lead', 'LEAD', Variant('lead', 'lead')),
+                                ('ours', 'Ours', SCE_MAE)):
+        evals = dict(matching=_matching(), **_detection(ctx))
+        rows.append(Row(key, label, variant, evals))
+    return rows
+
+
+def components_rows(ctx: Context) -> List[Row]:
+    """Table 4: raw MAE features, + clustering, + clustering + LCR."""
+    raw = _matching('matching_backbone', (('model.descriptor', 'backbone'), ))
+    return [
+        Row('raw', 'MAE last layer (raw features)', SCE_MAE,
+            dict(matching=raw)),
+        Row('clustering', '+ clustering (CARB, CL loss, no LCR)',
+            Variant('clustering_cl', 'clustering_cl'),
+            dict(matching=_matching())),
+        Row('lcr', '+ clustering + LCR (SCE-MAE)', SCE_MAE,
+            dict(matching=_matching())),
+    ]
+
+
+def drop_rate_rows(ctx: Context) -> List[Row]:
+    """Figure S2: matching with the least-attended tokens dropped."""
+    rows = []
+    for rate in GRID_POINTS['drop_rate'][ctx.grid]:
+        if rate == 0:  # DropTokenMatcher(0) is LandmarkMatcher exactly
+            ev = _matching()
+        else:
+            ev = _matching(f'drop_{rate:.2f}',
+                           (('model.type', 'DropTokenMatcher'),
+                            ('model.drop_rate', float(rate))))
+        rows.append(Row(rate, f'{100 * rate:g}%', SCE_MAE,
+                        dict(matching=ev)))
+    return rows
+
+
+def cluster_layer_rows(ctx: Context) -> List[Row]:
+    """Table S4: the layer of the split and the clustering, 0-11."""
+    rows = []
+    for layer in GRID_POINTS['cluster_layer'][ctx.grid]:
+        variant = SCE_MAE if layer == DEFAULT_LAYER else Variant(
+            f'layer_{layer:02d}',
+            options=(('model.backbone.layer_index', int(layer)), ))
+        rows.append(Row(layer, str(layer), variant,
+                        dict(matching=_matching())))
+    return rows
+
+
+def num_clusters_rows(ctx: Context) -> List[Row]:
+    """Table S5: the number of clusters K_c."""
+    rows = []
+    for k in GRID_POINTS['num_clusters'][ctx.grid]:
+        variant = SCE_MAE if k == DEFAULT_CLUSTERS else Variant(
+            f'clusters_{k}', options=(('model.neck.num_clusters', int(k)), ))
+        rows.append(Row(k, str(k), variant, dict(matching=_matching())))
+    return rows
+
+
+def correspondence_rows(ctx: Context) -> List[Row]:
+    """Table S6: each correspondence type switched off (r = 0) in turn."""
+    rows = []
+    for off in GRID_POINTS['correspondence'][ctx.grid]:
+        if off is None:
+            variant, label = SCE_MAE, 'all on'
+        else:
+            variant = Variant(f'{off}_off',
+                              options=((f'model.loss.{off}', 0.), ))
+            label = f'{off} = 0'
+        rows.append(Row(off, label, variant, dict(matching=_matching())))
+    return rows
+
+
+ROW_BUILDERS = dict(
+    baselines=baselines_rows,
+    components=components_rows,
+    drop_rate=drop_rate_rows,
+    cluster_layer=cluster_layer_rows,
+    num_clusters=num_clusters_rows,
+    correspondence=correspondence_rows)
+
+
+def study_rows(study: str, ctx: Context) -> List[Row]:
+    """The rows of ``study`` for the context's grid."""
+    if study not in ROW_BUILDERS:
+        raise ValueError(f'{__file__}: unknown study {study!r}; expected '
+                         f'one of {STUDIES}')
+    if ctx.grid not in GRIDS:
+        raise ValueError(f'{__file__}: grid must be one of {GRIDS}, got '
+                         f'{ctx.grid!r}')
+    return ROW_BUILDERS[study](ctx)
+
+
+# ------------------------------------------------------------ commands
+def format_options(options: Sequence[Tuple[str, object]]) -> List[str]:
+    """``key=value`` strings for mmengine's ``--cfg-options``."""
+    out = []
+    for key, value in options:
+        if isinstance(value, bool) or value is None:
+            text = str(value)
+        elif isinstance(value, float):
+            text = repr(float(value))
+        else:
+            text = str(value)
+        out.append(f'{key}={text}')
+    return out
+
+
+def variant_dir(ctx: Context, variant: Variant) -> str:
+    """Work dir of a stage-2 variant's training."""
+    return osp.join(ctx.work_dir, ctx.arch, variant.name)
+
+
+def eval_paths(ctx: Context, variant: Variant,
+               ev: Evaluation) -> Tuple[str, str]:
+    """(metrics json, test work dir) of an evaluation."""
+    base = osp.join(variant_dir(ctx, variant), 'eval')
+    return osp.join(base, f'{ev.name}.json'), osp.join(base, ev.name)
+
+
+def detection_dir(ctx: Context, variant: Variant, ev: Evaluation) -> str:
+    """Work dir of a detection regressor's training."""
+    return osp.join(variant_dir(ctx, variant), f'det_{ev.dataset}')
+
+
+def _tool(name: str) -> str:
+    return osp.join(ROOT, 'tools', name)
+
+
+def _with_options(cmd: List[str], options: Options) -> List[str]:
+    return cmd + ['--cfg-options', *format_options(options)] if options \
+        else cmd
+
+
+def train_stage2_command(ctx: Context, variant: Variant) -> List[str]:
+    """``tools/train.py`` command of a stage-2 variant."""
+    options: List[Tuple[str, object]] = [('model.backbone.checkpoint',
+                                          ctx.stage1)]
+    if ctx.stage2_epochs is not None:
+        options.append(('train_cfg.max_epochs', int(ctx.stage2_epochs)))
+    options += list(variant.options)
+    cmd = [ctx.python, _tool('train.py'),
+           osp.join(ROOT, stage2_config(variant.method, ctx.arch,
+                                        ctx.synthetic)),
+           '--work-dir', variant_dir(ctx, variant)]
+    return _with_options(cmd, tuple(options))
+
+
+def matching_command(ctx: Context, variant: Variant, ev: Evaluation,
+                     checkpoint: str) -> List[str]:
+    """``tools/test.py`` command of a matching evaluation."""
+    out, work = eval_paths(ctx, variant, ev)
+    options = list(ev.options)
+    if ctx.matching_stride is not None:
+        options.append(('model.stride', int(ctx.matching_stride)))
+    options += list(ev.test_options)
+    cmd = [ctx.python, _tool('test.py'),
+           osp.join(ROOT, matching_config(ctx.arch, ctx.synthetic)),
+           checkpoint, '--work-dir', work, '--out', out]
+    return _with_options(cmd, tuple(options))
+
+
+def detection_commands(ctx: Context, variant: Variant, ev: Evaluation,
+                       stage2_checkpoint: str,
+                       det_checkpoint: Optional[str] = None
+                       ) -> Tuple[List[str], List[str]]:
+    """(train, test) commands of a detection evaluation.
+
+    ``det_checkpoint`` is the trained regressor (known after training; a
+    placeholder is printed before).
+    """
+    config, arch_options = detection_config(ctx.arch, ev.dataset,
+                                            ctx.synthetic)
+    config = osp.join(ROOT, config)
+    work = detection_dir(ctx, variant, ev)
+    options = list(arch_options) + list(ev.options)
+    train_options = options + [('model.init_cfg.checkpoint',
+                                stage2_checkpoint)]
+    if ctx.det_epochs is not None:
+        train_options.append(('train_cfg.max_epochs', int(ctx.det_epochs)))
+    train = _with_options(
+        [ctx.python, _tool('train.py'), config, '--work-dir', work],
+        tuple(train_options))
+    out, test_work = eval_paths(ctx, variant, ev)
+    det_checkpoint = det_checkpoint or osp.join(work, 'LAST_CHECKPOINT.pth')
+    test = _with_options(
+        [ctx.python, _tool('test.py'), config, det_checkpoint, '--work-dir',
+         test_work, '--out', out],
+        tuple(options) + tuple(ev.test_options))
+    return train, test
+
+
+def show(cmd: Sequence[str]) -> str:
+    """A command as one copy-pasteable shell line."""
+    return shlex.join(list(cmd))
