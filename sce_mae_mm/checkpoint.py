@@ -33,6 +33,10 @@ def _numpy_globals() -> List[object]:
     return [_reconstruct, scalar, np.ndarray, np.dtype, *dtype_classes]
 
 
+# registered lazily by the first HistoryBuffer, so listed here as well
+_DEFAULT_STATISTICS = {'min', 'max', 'mean', 'current'}
+
+
 def _history_buffer_method(owner: object, name: str) -> Callable:
     """Stands in for ``builtins.getattr`` while unpickling.
 
@@ -41,7 +45,8 @@ def _history_buffer_method(owner: object, name: str) -> Callable:
     ``getattr(HistoryBuffer, name)``. Only that lookup is allowed; any other
     ``getattr`` in a checkpoint is refused.
     """
-    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    allowed = _DEFAULT_STATISTICS | set(HistoryBuffer._statistics_methods)
+    if owner is HistoryBuffer and name in allowed:
         return getattr(owner, name)
     raise pickle.UnpicklingError(
         f'checkpoint asks for getattr({owner!r}, {name!r}); only '

@@ -57,7 +57,7 @@ def tiny_config(name: str,
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].update(batch_size=4, num_workers=0)
         cfg[loader].dataset.data_root = str(data_root)
-    cfg.train_cfg.update(max_epochs=epochs, val_interval=epochs)
+    cfg.train_cfg.update(max_epochs=epochs, val_interval=epochs + 1)
     cfg.param_scheduler = [
         dict(type='CosineAnnealingLR', T_max=epochs, by_epoch=True)
     ]
@@ -79,7 +79,7 @@ def test_train_and_test_intermediate_head(synthetic_root, tmp_path,
                                           stage2_checkpoint):
     cfg = tiny_config('sce_mae_deit_t_aflw_m_synthetic.py',
                       synthetic_root / 'aflw-mtfl', tmp_path / 'det',
-                      stage2_checkpoint)
+                      stage2_checkpoint, epochs=1)
     assert cfg.test_evaluator.type == 'NMEPercent'
     cfg.experiment_name = 'det_intermediate'
     runner = Runner.from_cfg(cfg)
@@ -105,7 +105,7 @@ def test_train_and_test_intermediate_head(synthetic_root, tmp_path,
     # tools/test.py on the saved checkpoint gives the same NME
     test_cfg = copy.deepcopy(cfg)
     test_cfg.work_dir = str(tmp_path / 'det_test')
-    test_cfg.load_from = str(tmp_path / 'det' / 'epoch_2.pth')
+    test_cfg.load_from = str(tmp_path / 'det' / 'epoch_1.pth')
     test_cfg.experiment_name = 'det_intermediate_test'
     again = Runner.from_cfg(test_cfg).test()
     assert again['NME'] == pytest.approx(nme, rel=1e-5)
@@ -149,12 +149,25 @@ def test_limited_annotations_tool(synthetic_root, tmp_path,
     cfg_path = tmp_path / 'limited.py'
     cfg.dump(str(cfg_path))
     table = tool.main([
-        str(cfg_path), '--sizes', '1', '2', '--seeds', '0', '1',
-        '--epochs', '1', '--samples-per-epoch', '4', '--work-dir',
+        str(cfg_path), '--sizes', '1', '3', '--seeds', '0', '--epochs', '1',
+        '--samples-per-epoch', '4', '--work-dir',
         str(tmp_path / 'limited')
     ])
     lines = table.splitlines()
     assert lines[0].startswith('| images | seeds | NME mean ± std')
-    assert [ln.split('|')[1].strip() for ln in lines[2:]] == ['1', '2']
+    assert [ln.split('|')[1].strip() for ln in lines[2:]] == ['1', '3']
     assert (tmp_path / 'limited' / 'limited_annotations.md').is_file()
+    assert (tmp_path / 'limited' / 'n3_seed0' / 'epoch_1.pth').is_file()
     assert 'Limited annotations' in capsys.readouterr().out
+
+
+def test_limited_annotations_summary():
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import limited_annotations as tool
+
+    table = tool.summarise({1: {0: 10.0, 1: 14.0, 2: 12.0}, 5: {0: 8.0}},
+                           'NME')
+    rows = table.splitlines()
+    # sample std of (10, 14, 12) is 2
+    assert rows[2] == '| 1 | 3 | 12.00 ± 2.00 | 10.00, 14.00, 12.00 |'
+    assert rows[3] == '| 5 | 1 | 8.00 ± 0.00 | 8.00 |'

@@ -117,3 +117,16 @@ def test_getattr_outside_history_buffer_refused(tmp_path):
     torch.save({'meta': _GetattrExploit()}, bad)
     with pytest.raises(pickle.UnpicklingError, match='only HistoryBuffer'):
         torch.load(bad)
+
+
+def test_runner_checkpoint_loads_in_fresh_process(tmp_path):
+    """No HistoryBuffer exists yet in a new process: loading still works."""
+    runner = _toy_runner(tmp_path)
+    runner.train()
+    code = ('import sce_mae_mm, torch; '
+            f'ck = torch.load({str(tmp_path / "iter_2.pth")!r}); '
+            "print(sorted(ck['message_hub']['log_scalars'])[:1])")
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'train/' in proc.stdout

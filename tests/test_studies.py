@@ -6,7 +6,6 @@ metrics), so the orchestration, caching, tables, plots and README sections
 are checked in seconds; the real tools run in the synthetic-set study runs.
 """
 import json
-import os
 import stat
 import sys
 import textwrap
@@ -298,5 +297,3 @@ def test_drop_token_matcher_rejects_bad_rate():
     with pytest.raises(ValueError, match='drop_rate'):
         _matcher(1.5, 8)
 
-
-os.environ.setdefault('MPLBACKEND', 'Agg')

@@ -149,7 +149,7 @@ def test_landmarks_on_drawn_features():
                            dict(shift=3., scale=0.1, roll=10., yaw=15.,
                                 pitch=5.))
         img = np.full((220, 200, 3), 128, np.uint8)
-        k68, k5 = draw_face(img, ident, expr, pose, rng, snap=k % 2 == 0)
+        k68, k5 = draw_face(img, ident, expr, pose, snap=k % 2 == 0)
         dark = img.max(-1) <= 40  # pupils are (10, 10, 10)
         yy, xx = np.mgrid[:img.shape[0], :img.shape[1]]
         for x, y in k5[:2]:

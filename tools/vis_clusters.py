@@ -65,13 +65,14 @@ def load_weights(model: torch.nn.Module, checkpoint: str) -> None:
     """
     ckpt = _load_checkpoint(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
-    if any(k.startswith('neck.') for k in state):
+    if any(k.startswith('backbone.vit.') for k in state):  # stage 2
         load_state_dict(model, state, strict=True)
-    elif any(k.startswith('backbone.') for k in state):
+    elif any(k.startswith('backbone.') for k in state):  # stage 1 (MAE)
         model.backbone.load_stage1(checkpoint)
     else:
         raise RuntimeError(f'{checkpoint}: expected a runner checkpoint with '
-                           '"backbone." (stage 1) or "neck." (stage 2) keys')
+                           '"backbone." (stage 1) or "backbone.vit." and '
+                           '"neck." (stage 2) keys')
 
 
 def draw_cluster_figure(images: np.ndarray, assignment: np.ndarray,

@@ -12,9 +12,14 @@ max_epochs = 80  # CL's 300W schedule (cosine)
 
 model = dict(head=dict(num_keypoints=68))
 
-train_dataloader = dict(dataset=dict(pipeline=_base_.det_train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=_base_.det_test_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=_base_.det_test_pipeline))
+# the regressor base's pipelines (DVE crop with context), mmengine's `_base_`
+train_pipeline = _base_.det_train_pipeline  # noqa: F821
+val_pipeline = _base_.det_test_pipeline  # noqa: F821
+test_pipeline = val_pipeline
+
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 
 val_evaluator = dict(
     type='NMEPercent',

@@ -19,4 +19,4 @@ model = dict(
         deconv_out_channels=None,
         final_layer=dict(kernel_size=1),
         loss=dict(type='SmoothL1Loss', use_target_weight=True),
-        decoder=_base_.det_codec))
+        decoder=_base_.det_codec))  # noqa: F821

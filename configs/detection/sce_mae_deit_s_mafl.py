@@ -14,8 +14,13 @@ _base_ = [
 
 max_epochs = 120  # CL's MAFL schedule (cosine)
 
-train_dataloader = dict(dataset=dict(pipeline=_base_.det_train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=_base_.det_test_pipeline))
+# the regressor base's pipelines (DVE crop with context), mmengine's `_base_`
+train_pipeline = _base_.det_train_pipeline  # noqa: F821
+val_pipeline = _base_.det_test_pipeline  # noqa: F821
+test_pipeline = val_pipeline
+
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
 
 # mmpose's NME x 100 (NMEPercent), key `NME`

@@ -183,7 +183,7 @@ class Face300WDVEDataset(BaseFaceDataset):
         **kwargs: see :class:`BaseFaceDataset`.
     """
 
-    #: mmpose's 300w.py metainfo, loaded in ``_load_metainfo``
+    #: mmpose's 300w.py metainfo is loaded by ``default_metainfo``
     METAINFO = dict(dataset_name='300w')
     EXPECTED_SIZES = dict(train=3148, full=689, common=554,
                           challenging=135)
@@ -200,10 +200,9 @@ class Face300WDVEDataset(BaseFaceDataset):
         super().__init__(data_root=data_root, split=split, **kwargs)
 
     @classmethod
-    def _load_metainfo(cls, metainfo=None) -> dict:
-        if metainfo is None or 'keypoint_info' not in metainfo:
-            metainfo = dict(face300w_metainfo(), **(metainfo or {}))
-        return super()._load_metainfo(metainfo)
+    def default_metainfo(cls) -> dict:
+        """mmpose's 68-point 300W metainfo."""
+        return face300w_metainfo()
 
     def load_data_list(self) -> List[dict]:
         root = self.data_root
@@ -231,4 +230,3 @@ class Face300WDVEDataset(BaseFaceDataset):
                     '300w', gt_box=box.astype(np.float32)))
         self.check_count(len(samples), key, f'the box files under {root}')
         return samples
-

@@ -153,18 +153,28 @@ class BaseFaceDataset(BaseDataset):
             indices=indices)
 
     @classmethod
+    def default_metainfo(cls) -> dict:
+        """The mmpose-style metainfo of the dataset (``METAINFO``)."""
+        return deepcopy(cls.METAINFO)
+
+    @classmethod
     def _load_metainfo(cls, metainfo: Optional[dict] = None) -> dict:
-        """Parse the mmpose-style metainfo (flip indices, colours, ...)."""
+        """Parse the mmpose-style metainfo (flip indices, colours, ...).
+
+        A ``metainfo`` without keypoint definitions (e.g. only a new
+        ``dataset_name``) updates the dataset's default metainfo.
+        """
         if metainfo is None:
-            metainfo = deepcopy(cls.METAINFO)
+            metainfo = {}
         if not isinstance(metainfo, dict):
             raise TypeError(f'metainfo should be a dict, got '
                             f'{type(metainfo)}')
-        if 'from_file' in metainfo or 'keypoint_info' in metainfo:
-            name = metainfo.get('dataset_name')
-            metainfo = parse_pose_metainfo(metainfo)
-            if name is not None:
-                metainfo['dataset_name'] = name
+        if 'from_file' not in metainfo and 'keypoint_info' not in metainfo:
+            metainfo = dict(cls.default_metainfo(), **metainfo)
+        name = metainfo.get('dataset_name')
+        metainfo = parse_pose_metainfo(deepcopy(metainfo))
+        if name is not None:
+            metainfo['dataset_name'] = name
         return metainfo
 
     def check_count(self, count: int, key: str, source: str) -> None:

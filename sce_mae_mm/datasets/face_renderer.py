@@ -529,14 +529,12 @@ def draw_occluder(rng: np.random.Generator, img: Array, pts: Array,
 
 
 def draw_face(img: Array, ident: Dict, expr: Dict, pose: Dict,
-              rng: np.random.Generator, snap: bool = False
-              ) -> Tuple[Array, Array]:
+              snap: bool = False) -> Tuple[Array, Array]:
     """Draw one face onto an image in place and return its landmarks.
 
     Args:
         img: (h, w, 3) uint8 BGR canvas (background already drawn).
         ident: identity, ``expr`` expression, ``pose`` pose.
-        rng: random generator (small drawing variations).
         snap: make the 5 landmarks integers (CelebA stores integers).
 
     Returns:
@@ -678,7 +676,7 @@ def render_face_image(rng: np.random.Generator, size: Tuple[int, int],
     expr = sample_expression(rng)
     pose = sample_pose(rng, centre, iod, jitter)
     img = render_background(rng, h, w)
-    kpts68, kpts5 = draw_face(img, ident, expr, pose, rng, snap=snap)
+    kpts68, kpts5 = draw_face(img, ident, expr, pose, snap=snap)
     occluder: Optional[str] = None
     if rng.uniform() < occluder_prob:
         occluder = draw_occluder(rng, img, kpts68, kpts5[:2], pose['scale'],

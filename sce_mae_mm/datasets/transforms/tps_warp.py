@@ -80,22 +80,47 @@ def identity_tps_params(num_ctrl: int = 10) -> Dict[str, Array]:
                 affine=np.array([[0., 0.], [1., 0.], [0., 1.]]))
 
 
-def tps_apply(points: Array, params: Dict[str, Array]) -> Array:
+def _sq_dist(points: Array, ctrl: Array) -> Array:
+    """(P, C) squared distances, via one matrix product."""
+    d = ((points ** 2).sum(-1)[:, None] + (ctrl ** 2).sum(-1)[None]
+         - 2. * points @ ctrl.T)
+    return np.maximum(d, 0.)
+
+
+def tps_basis(points: Array, ctrl: Array) -> Array:
+    """(P, C) radial basis ``U = D log(D + 1e-5)``, ``D`` squared distance.
+
+    Args:
+        points: (P, 2) normalised points.
+        ctrl: (C, 2) control points.
+
+    Returns:
+        (P, C) float64.
+    """
+    d = _sq_dist(points, ctrl)
+    return d * np.log(d + _EPS)
+
+
+def tps_apply(points: Array, params: Dict[str, Array],
+              basis: Optional[Array] = None) -> Array:
     """Evaluate the sampling map ``T`` at normalised points.
 
     Args:
         points: (..., 2) normalised coordinates ``q``.
         params: from :func:`sample_tps_params`.
+        basis: precomputed :func:`tps_basis` of the flattened points.
 
     Returns:
         (..., 2) ``T(q)``.
     """
     q = np.asarray(points, np.float64)
     flat = q.reshape(-1, 2)
-    d = ((flat[:, None, :] - params['ctrl'][None]) ** 2).sum(-1)
-    u = d * np.log(d + _EPS)
-    out = u @ params['weights'] + params['affine'][0] + flat @ params[
-        'affine'][1:]
+    if basis is None:
+        basis = tps_basis(flat, params['ctrl'])
+    # einsum, not BLAS: thin products are slow with contended BLAS threads
+    w = params['weights'].astype(basis.dtype)
+    out = (np.einsum('pk,ki->pi', basis, w) + params['affine'][0]
+           + flat @ params['affine'][1:])
     return out.reshape(q.shape)
 
 
@@ -109,11 +134,13 @@ def tps_jacobian(points: Array, params: Dict[str, Array]) -> Array:
     Returns:
         (P, 2, 2) with ``J[p, i, j] = dT_i / dq_j``.
     """
-    diff = points[:, None, :] - params['ctrl'][None]  # (P, C, 2)
-    d = (diff ** 2).sum(-1)
-    du = np.log(d + _EPS) + d / (d + _EPS)  # dU / dD
-    grad = 2. * du[..., None] * diff  # dU_k / dq_j: (P, C, 2)
-    jac = np.einsum('pcj,ci->pij', grad, params['weights'])
+    ctrl, w = params['ctrl'], params['weights']
+    d = _sq_dist(points, ctrl)
+    g = 2. * (np.log(d + _EPS) + d / (d + _EPS))  # 2 dU / dD: (P, C)
+    # dT_i/dq_j = sum_k g_k (q_j - c_kj) w_ki
+    gw = g @ w  # (P, 2): sum_k g_k w_ki
+    jac = points[:, None, :] * gw[:, :, None] - np.einsum(
+        'pk,kj,ki->pij', g, ctrl, w)
     return jac + params['affine'][1:].T[None]
 
 
@@ -206,6 +233,25 @@ def normalised_to_pixel(u: Array, crop: int = 96) -> Array:
     return (np.asarray(u, np.float64) + 1.) * (crop - 1) / 2.
 
 
+_BASIS_CACHE: Dict[Tuple[int, int, int], Tuple[Array, Array]] = {}
+
+
+def _frame_grid(crop: int, context: int, num_ctrl: int
+                ) -> Tuple[Array, Array]:
+    """Normalised output-pixel grid of a frame and its TPS basis (cached)."""
+    key = (crop, context, num_ctrl)
+    if key not in _BASIS_CACHE:
+        size = crop + 2 * context
+        g = pixel_to_normalised(np.arange(size) - context, crop)
+        yy, xx = np.meshgrid(g, g, indexing='ij')
+        q = np.stack([xx, yy], -1).reshape(-1, 2)
+        if len(_BASIS_CACHE) > 8:
+            _BASIS_CACHE.clear()
+        basis = tps_basis(q, tps_control_points(num_ctrl))
+        _BASIS_CACHE[key] = (q, basis.astype(np.float32))
+    return _BASIS_CACHE[key]
+
+
 def tps_sampling_map(params: Sequence[Dict[str, Array]], crop: int = 96,
                      context: int = 0) -> Tuple[Array, Array]:
     """The ``cv2.remap`` maps of one warp or of a chain of warps.
@@ -224,11 +270,14 @@ def tps_sampling_map(params: Sequence[Dict[str, Array]], crop: int = 96,
     """
     if isinstance(params, dict):
         params = [params]
+    params = list(params)
     size = crop + 2 * context
-    g = pixel_to_normalised(np.arange(size) - context, crop)
-    yy, xx = np.meshgrid(g, g, indexing='ij')
-    q = np.stack([xx, yy], -1).reshape(-1, 2)
-    for prm in reversed(list(params)):
+    n = int(round(np.sqrt(len(params[-1]['ctrl']))))
+    q, basis = _frame_grid(crop, context, n)
+    if not np.allclose(params[-1]['ctrl'], tps_control_points(n)):
+        basis = None
+    q = tps_apply(q, params[-1], basis)
+    for prm in reversed(params[:-1]):
         q = tps_apply(q, prm)
     pix = normalised_to_pixel(q, crop) + context
     pix = pix.reshape(size, size, 2).astype(np.float32)

@@ -129,6 +129,10 @@ class LandmarkMatcher(BaseModel):
                 raise TypeError(f'{_WHERE}: backbone '
                                 f'{type(self.backbone).__name__} has no '
                                 'stride attribute (cover-and-stride)')
+            patch = getattr(self.backbone, 'patch_size', stride)
+            if stride < 1 or patch % stride:
+                raise ValueError(f'{_WHERE}: stride {stride} must divide '
+                                 f'the patch size {patch}')
             self.backbone.stride = int(stride)
         self.image_size = image_size
         self.chunk_size = chunk_size
