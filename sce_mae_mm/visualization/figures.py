@@ -20,7 +20,6 @@ from mmpose.registry import DATASETS  # noqa: E402
 
 from ..datasets.metainfo import FACE5_METAINFO  # noqa: E402
 from ..datasets.transforms.dve_crop import dve_crop  # noqa: E402
-from ..evaluation.functional.matching import match_landmarks  # noqa: E402
 
 GT_COLOUR = 'lime'
 PRED_COLOUR = 'red'
