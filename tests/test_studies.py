@@ -297,3 +297,14 @@ def test_drop_token_matcher_rejects_bad_rate():
     with pytest.raises(ValueError, match='drop_rate'):
         _matcher(1.5, 8)
 
+
+
+def test_infer_arch_from_checkpoint(tmp_path):
+    path = tmp_path / 'mae.pth'
+    torch.save({'state_dict': {'backbone.cls_token': torch.zeros(1, 1, 384),
+                               'neck.mask_token': torch.zeros(1, 1, 8)}},
+               path)
+    assert run_study.infer_arch(str(path)) == 'deit-s'
+    torch.save({'state_dict': {'neck.x': torch.zeros(1)}}, path)
+    with pytest.raises(KeyError, match='not a stage-1 checkpoint'):
+        run_study.infer_arch(str(path))
