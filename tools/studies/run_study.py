@@ -240,8 +240,11 @@ def header(study: str, args: argparse.Namespace,
            *args.stage1, '--work-dir', args.work_dir, '--grid', args.grid]
     if args.synthetic:
         cmd.append('--synthetic')
+    note = (' A smoke run: the synthetic set and these schedules only show '
+            'that the study runs end to end; the numbers say nothing about '
+            "the paper's claims." if args.synthetic else '')
     return (f'### {TITLES[study]}\n\nOurs: {data}, {args.grid} grid, '
-            f'{archs}, stage-2 epochs: {epochs}.\n\n'
+            f'{archs}, stage-2 epochs: {epochs}.{note}\n\n'
             f'```\n{plan.show(cmd)}\n```\n')
 
 

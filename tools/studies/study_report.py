@@ -220,7 +220,7 @@ def plot_pairs_bars(labels: Sequence[str], paper: Sequence[Pair],
                     ours: Sequence[Pair], path: str, title: str) -> None:
     """Two panels (same, different identity): paper vs ours bars."""
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(max(6, 1.6 * len(labels)), 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(max(7, 1.8 * len(labels)), 3.4))
     xs = list(range(len(labels)))
     for index, (ax, name) in enumerate(zip(axes, ('Same', 'Different'))):
         ref = [p[index] if p else 0. for p in paper]
@@ -233,7 +233,7 @@ def plot_pairs_bars(labels: Sequence[str], paper: Sequence[Pair],
         ax.set_xticklabels(labels, rotation=20, ha='right', fontsize=8)
         ax.set_title(f'{name} identity')
         ax.set_ylabel('mean pixel error')
-    axes[0].legend(fontsize=8)
+    axes[-1].legend(fontsize=8, loc='upper left', bbox_to_anchor=(1., 1.))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -246,7 +246,7 @@ def plot_pairs_curve(xs: Sequence[float], paper: Sequence[Pair],
                      log2: bool = False) -> None:
     """Error against a parameter: paper dashed, ours solid."""
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     for index, (ax, name) in enumerate(zip(axes, ('Same', 'Different'))):
         ref = [(x, p[index]) for x, p in zip(xs, paper) if p]
         got = [(x, o[index]) for x, o in zip(xs, ours) if o]
@@ -263,7 +263,7 @@ def plot_pairs_curve(xs: Sequence[float], paper: Sequence[Pair],
         ax.set_xlabel(xlabel)
         ax.set_ylabel('mean pixel error')
         ax.set_title(f'{name} identity')
-    axes[0].legend(fontsize=8)
+    axes[-1].legend(fontsize=8, loc='upper left', bbox_to_anchor=(1., 1.))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -57,7 +57,7 @@ model = dict(
         in_channels=384 + 128,
         num_keypoints=5,
         num_intermediate=50,
-        beta=1.0,
+        beta=50.0,  # softmax inverse temperature (DVE's softargmax_mul)
         coord_scale=10.0,
         loss=dict(type='SmoothL1Loss', use_target_weight=True),
         decoder=det_codec),

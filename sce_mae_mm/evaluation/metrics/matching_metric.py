@@ -10,7 +10,7 @@ _WHERE = ('MAFLMatchingMetric '
           '(sce_mae_mm/evaluation/metrics/matching_metric.py)')
 
 
-def _as_array(value, key: str) -> np.ndarray:
+def _as_array(value) -> np.ndarray:
     """(K, 2) float64 array of a data-sample field (tensor or array)."""
     if hasattr(value, 'detach'):
         value = value.detach().cpu().numpy()
@@ -76,8 +76,8 @@ class MAFLMatchingMetric(BaseMetric):
                         f'{_WHERE}: data sample lacks {gt_key!r} or '
                         f'{pred_key!r} (has {sorted(sample)}); run it '
                         'through LandmarkMatcher.predict')
-                gt = _as_array(sample[gt_key], gt_key)
-                pred = _as_array(sample[pred_key], pred_key)
+                gt = _as_array(sample[gt_key])
+                pred = _as_array(sample[pred_key])
                 if gt.shape != pred.shape:
                     raise ValueError(f'{_WHERE}: {gt_key} {gt.shape} and '
                                      f'{pred_key} {pred.shape} differ')

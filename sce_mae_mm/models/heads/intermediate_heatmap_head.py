@@ -114,7 +114,11 @@ class IntermediateHeatmapHead(BaseHead):
             layers before the final 1x1 conv; default none (DVE's single
             1x1 conv).
         kernel_size (int): kernel of the hidden convs.
-        beta (float): inverse temperature of the spatial softmax.
+        beta (float): inverse temperature of the spatial softmax (DVE's
+            ``softargmax_mul``, 50). With the default 1x1-conv init the
+            heatmap logits of our features have a std of about 0.5, and
+            beta = 1 leaves the maps nearly uniform: on synthetic faces the
+            head then only learns the mean shape.
         coord_scale (float): the loss compares ``coord_scale`` times the
             normalised coordinates (10, DVE/CL).
         input_size (tuple[int, int], optional): (W, H) of the network input;
@@ -132,7 +136,7 @@ class IntermediateHeatmapHead(BaseHead):
                  num_intermediate: int = 50,
                  hidden_channels: Sequence[int] = (),
                  kernel_size: int = 3,
-                 beta: float = 1.0,
+                 beta: float = 50.0,
                  coord_scale: float = 10.0,
                  input_size: Optional[Tuple[int, int]] = None,
                  loss: ConfigType = dict(

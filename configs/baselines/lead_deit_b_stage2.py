@@ -1,0 +1,19 @@
+# LEAD's second stage on a frozen stage-1 DeiT-B, 256-d projector
+# (the paper reports LEAD on DeiT-T/S only). See lead_deit_s_stage2.py.
+_base_ = ['../sce_mae_deit_b_stage2.py']
+
+model = dict(
+    type='DenseStage2',
+    second_view='batch',
+    tps_args=dict(
+        warpsd_all=0.001,
+        warpsd_subset=0.01,
+        transsd=0.1,
+        scalesd=0.1,
+        rotsd=5.),
+    loss=dict(
+        _delete_=True,
+        type='LEADLoss',
+        tau_student=0.1,
+        tau_teacher=0.05,
+        loss_weight=1.))
