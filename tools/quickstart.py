@@ -134,8 +134,7 @@ def main() -> None:
         cfg = f'{syn}/sce_mae_deit_t_{name}_synthetic.py'
         ckpt = train(cfg, f'{wd}/det_{name}', args.force,
                      f'detection head: train on {label}',
-                     [f'stage2_checkpoint={stage2}',
-                      f'model.init_cfg.checkpoint={stage2}'])
+                     [f'model.init_cfg.checkpoint={stage2}'])
         metrics = test(cfg, ckpt, f'{wd}/det_{name}/test/metrics.json',
                        args.force, f'detection: test on {label}')
         rows.append((label, pick(metrics, 'NME'), paper))

@@ -99,10 +99,16 @@ def init_detector(config: Union[str, Path, Config],
     """Build a landmark detector (``configs/detection/*.py``).
 
     A thin wrapper of :func:`mmpose.apis.init_model`: the detector is an
-    ordinary mmpose ``TopdownPoseEstimator``.
+    ordinary mmpose ``TopdownPoseEstimator``. Target generation is dropped
+    from the test pipeline (images have no labels at inference).
     """
-    return init_pose_model(
+    model = init_pose_model(
         _load_config(config, cfg_options), checkpoint, device=device)
+    dataset = model.cfg.test_dataloader.dataset
+    dataset.pipeline = [
+        t for t in dataset.pipeline if t['type'] != 'GenerateTarget'
+    ]
+    return model
 
 
 def face_crop(img: ImageLike,
