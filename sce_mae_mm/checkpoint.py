@@ -56,6 +56,7 @@ def _history_buffer_method(owner: object, name: str) -> Callable:
 #: Every global a runner checkpoint may reference besides torch's own.
 RUNNER_CHECKPOINT_GLOBALS: List[Union[object, Tuple[Callable, str]]] = [
     HistoryBuffer,
+    bytes,  # an empty numpy array (e.g. no skeleton links) pickles bytes()
     (_history_buffer_method, 'builtins.getattr'),
     *_numpy_globals(),
 ]

@@ -24,12 +24,14 @@ class ToyRegressor(BaseModel):
 
 @DATASETS.register_module(force=True)
 class ToyDataset(BaseDataset):
-    """16 random 4-vectors; metainfo holds numpy arrays like mmpose's."""
+    """16 random 4-vectors; metainfo holds numpy arrays like mmpose's
+    (an empty one too, as 300W's skeleton colours)."""
 
     METAINFO = dict(
         dataset_name='toy',
         sigmas=np.array([0.1, 0.2], dtype=np.float32),
-        flip_indices=[1, 0])
+        flip_indices=[1, 0],
+        skeleton_link_colors=np.zeros((0, 3), np.uint8))
 
     def load_data_list(self):
         rng = np.random.default_rng(0)
