@@ -298,7 +298,6 @@ def test_drop_token_matcher_rejects_bad_rate():
         _matcher(1.5, 8)
 
 
-
 def test_infer_arch_from_checkpoint(tmp_path):
     path = tmp_path / 'mae.pth'
     torch.save({'state_dict': {'backbone.cls_token': torch.zeros(1, 1, 384),

@@ -84,10 +84,9 @@ def test_tps_inverse_and_jacobian():
                                              prm), far, atol=1e-9)
         # analytic Jacobian against finite differences
         h = 1e-6
-        num = np.stack([(tps_apply(q + [h, 0], prm) - tps_apply(
-            q - [h, 0], prm)) / (2 * h), (tps_apply(q + [0, h], prm)
-                                          - tps_apply(q - [0, h], prm))
-                        / (2 * h)], -1)
+        d_x = (tps_apply(q + [h, 0], prm) - tps_apply(q - [h, 0], prm))
+        d_y = (tps_apply(q + [0, h], prm) - tps_apply(q - [0, h], prm))
+        num = np.stack([d_x / (2 * h), d_y / (2 * h)], -1)
         np.testing.assert_allclose(tps_jacobian(q, prm), num, atol=1e-5)
 
 

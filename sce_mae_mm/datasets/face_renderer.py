@@ -640,9 +640,9 @@ def draw_face(img: Array, ident: Dict, expr: Dict, pose: Dict,
         inner = pts[[60, 61, 62, 63, 64, 65, 66, 67]]
         _poly(img, smooth_curve(inner, 4, closed=True),
               np.array([45., 20., 25.]))
-        teeth = np.concatenate([pts[60:65],
-                                pts[64:59:-1] * 0.6 + pts[[64, 65, 66, 67,
-                                                            60]] * 0.4], 0)
+        inner = pts[[64, 65, 66, 67, 60]]
+        teeth = np.concatenate(
+            [pts[60:65], pts[64:59:-1] * 0.6 + inner * 0.4], 0)
         _poly(img, teeth, np.array([235., 230., 215.]))
     _line(img, smooth_curve(pts[[48, 60, 61, 62, 63, 64, 54]], 4),
           ident['lip'] * 0.45, max(1., 0.025 * s))

@@ -134,5 +134,6 @@ def main() -> None:
     with_pre = med['train_step'] / (med['preprocess'] + med['forward'])
     print(f'ratio train_step / (preprocessor + forward) = {with_pre:.3f}')
 
+
 if __name__ == '__main__':
     main()
