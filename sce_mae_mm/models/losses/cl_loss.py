@@ -32,6 +32,8 @@ import torch.nn.functional as F
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
+from .lcr_loss import check_token_set
+
 _WHERE = 'sce_mae_mm/models/losses/cl_loss.py'
 
 
@@ -61,29 +63,6 @@ def grid_positions(height: int,
     return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=-1)
 
 
-def _check_tokens(feats: Tensor, positions: Tensor,
-                  valid: Optional[Tensor]) -> Tensor:
-    """Validate :func:`cl_token_loss` arguments; return the valid mask."""
-    where = f'cl_token_loss ({_WHERE})'
-    if feats.dim() != 3:
-        raise ValueError(f'{where}: expected feats of shape (B, T, D), got '
-                         f'{tuple(feats.shape)}')
-    batch, num = feats.shape[:2]
-    if positions.shape != (batch, num, 2):
-        raise ValueError(f'{where}: expected positions of shape '
-                         f'{(batch, num, 2)}, got {tuple(positions.shape)}')
-    if valid is None:
-        return feats.new_ones((batch, num), dtype=torch.bool)
-    if valid.shape != (batch, num) or valid.dtype != torch.bool:
-        raise ValueError(f'{where}: expected a bool valid mask of shape '
-                         f'{(batch, num)}, got {valid.dtype} '
-                         f'{tuple(valid.shape)}')
-    if not bool(valid.any(-1).all()):
-        raise ValueError(f'{where}: every image needs at least one valid '
-                         'token; got an image with none')
-    return valid
-
-
 def cl_token_loss(feats: Tensor,
                   positions: Tensor,
                   valid: Optional[Tensor] = None,
@@ -104,7 +83,8 @@ def cl_token_loss(feats: Tensor,
         Tensor: scalar, ``mean_b mean_i sum_j d_ij^power p(j | i)`` over the
         valid tokens.
     """
-    valid = _check_tokens(feats, positions, valid)
+    valid = check_token_set(feats, positions, valid,
+                            f'cl_token_loss ({_WHERE})')
     unit = F.normalize(feats, dim=-1)
     logits = scale * torch.einsum('bid,bjd->bij', unit, unit)
     logits = logits.masked_fill(~valid[:, None, :], float('-inf'))

@@ -61,10 +61,19 @@ def locality(positions: Tensor) -> Tensor:
     return torch.log1p(dist)
 
 
-def _check_inputs(feats: Tensor, positions: Tensor, attentive: Tensor,
-                  valid: Optional[Tensor]) -> Tensor:
-    """Validate the arguments of :func:`lcr_loss`; return the valid mask."""
-    where = 'lcr_loss (sce_mae_mm/models/losses/lcr_loss.py)'
+def check_token_set(feats: Tensor, positions: Tensor,
+                    valid: Optional[Tensor], where: str) -> Tensor:
+    """Validate a padded token set; return its valid mask.
+
+    Args:
+        feats (Tensor): (B, T, D) features.
+        positions (Tensor): (B, T, 2) token positions.
+        valid (Tensor, optional): (B, T) bool; None = all valid.
+        where (str): the caller, named in the errors.
+
+    Returns:
+        Tensor: (B, T) bool valid mask (every image has a valid token).
+    """
     if feats.dim() != 3:
         raise ValueError(f'{where}: expected feats of shape (B, T, D), got '
                          f'{tuple(feats.shape)}')
@@ -72,12 +81,8 @@ def _check_inputs(feats: Tensor, positions: Tensor, attentive: Tensor,
     if positions.shape != (batch, num, 2):
         raise ValueError(f'{where}: expected positions of shape '
                          f'{(batch, num, 2)}, got {tuple(positions.shape)}')
-    if attentive.shape != (batch, num) or attentive.dtype != torch.bool:
-        raise ValueError(f'{where}: expected a bool attentive mask of shape '
-                         f'{(batch, num)}, got {attentive.dtype} '
-                         f'{tuple(attentive.shape)}')
     if valid is None:
-        return torch.ones_like(attentive)
+        return feats.new_ones((batch, num), dtype=torch.bool)
     if valid.shape != (batch, num) or valid.dtype != torch.bool:
         raise ValueError(f'{where}: expected a bool valid mask of shape '
                          f'{(batch, num)}, got {valid.dtype} '
@@ -85,6 +90,18 @@ def _check_inputs(feats: Tensor, positions: Tensor, attentive: Tensor,
     if not bool(valid.any(-1).all()):
         raise ValueError(f'{where}: every image needs at least one valid '
                          'token; got an image with none')
+    return valid
+
+
+def _check_inputs(feats: Tensor, positions: Tensor, attentive: Tensor,
+                  valid: Optional[Tensor]) -> Tensor:
+    """Validate the arguments of :func:`lcr_loss`; return the valid mask."""
+    where = 'lcr_loss (sce_mae_mm/models/losses/lcr_loss.py)'
+    valid = check_token_set(feats, positions, valid, where)
+    if attentive.shape != valid.shape or attentive.dtype != torch.bool:
+        raise ValueError(f'{where}: expected a bool attentive mask of shape '
+                         f'{tuple(valid.shape)}, got {attentive.dtype} '
+                         f'{tuple(attentive.shape)}')
     return valid
 
 
