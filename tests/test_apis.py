@@ -127,3 +127,19 @@ def test_demo_match_and_descriptors(matcher_ckpt, synthetic_root, tmp_path):
     summary = json.loads((tmp_path / 'd/descriptors.json').read_text())
     assert summary[0]['shape'] == [64, 12, 12]
     assert np.load(summary[1]['descriptors']).shape == (64, 12, 12)
+
+
+def test_demo_landmarks(synthetic_root, tmp_path):
+    torch.manual_seed(0)
+    model = init_detector(DET_CFG, None, cfg_options={
+        'model.init_cfg': None, 'model.backbone.stride': 8})
+    ckpt = tmp_path / 'det.pth'
+    torch.save({'state_dict': model.state_dict()}, ckpt)
+    img = _faces(synthetic_root, 1)[0]
+    _run_tool(['tools/demo_landmarks.py', DET_CFG, str(ckpt), img,
+               '--window', '0', '30', '178', '208', '--out-dir',
+               str(tmp_path / 'l'), '--cfg-options', 'model.init_cfg=None',
+               'model.backbone.stride=8'])
+    result = json.loads((tmp_path / 'l/landmarks.json').read_text())
+    assert np.asarray(result[0]['keypoints']).shape == (1, 5, 2)
+    assert Path(result[0]['png']).stat().st_size > 2_000

@@ -2,6 +2,7 @@
 
     python tools/demo_landmarks.py DET_CFG DET_CKPT img1.jpg [...]
         --out-dir DIR [--window x1 y1 x2 y2] [--device cpu]
+        [--cfg-options k=v ...]
 
 Writes ``<image>_landmarks.png`` and ``landmarks.json``. ``--window`` is the
 DVE pre-crop window (default: the whole image).
@@ -16,6 +17,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import cv2  # noqa: E402
 import mmcv  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
 from sce_mae_mm.apis import init_detector, predict_landmarks  # noqa: E402
 
@@ -28,9 +30,11 @@ def main() -> None:
     p.add_argument('--out-dir', required=True)
     p.add_argument('--window', nargs=4, type=float, default=None)
     p.add_argument('--device', default='cpu')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = p.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
-    model = init_detector(args.config, args.checkpoint, args.device)
+    model = init_detector(args.config, args.checkpoint, args.device,
+                          args.cfg_options)
     out = []
     for path in args.images:
         windows = None if args.window is None else [args.window]
