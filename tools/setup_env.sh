@@ -14,12 +14,18 @@ TORCH_V=$(pin torch); MMCV_V=$(pin mmcv)
 CACHE="${SCE_MAE_MM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sce_mae_mm}"
 T0=$(date +%s)
 step_start=0
+# pip, quietly: the machine's extra index paths that do not exist make pip
+# print one "Location ... is ignored" warning per package; drop those lines.
+pipq() {
+  "$VENV/bin/pip" "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+  return "${PIPESTATUS[0]}"
+}
 step() { step_start=$(date +%s); echo "[setup] $*"; }
 done_step() { echo "[setup]   done in $(( $(date +%s) - step_start )) s"; }
 
 if [ -x "$VENV/bin/python" ] && [ -f "$VENV/.stack-ok" ] && cmp -s "$PIN" "$VENV/.stack-ok"; then
   step "environment up to date ($VENV); installing the package (editable)"
-  "$VENV/bin/pip" install -q --no-deps --no-build-isolation -e "$ROOT"
+  pipq install -q --no-deps --no-build-isolation -e "$ROOT"
   done_step
   echo "[setup] total $(( $(date +%s) - T0 )) s"
   exit 0
@@ -27,12 +33,11 @@ fi
 
 step "creating virtual environment at $VENV"
 "$PY" -m venv "$VENV"
-PIP="$VENV/bin/pip"
-"$PIP" install -q --upgrade "pip<25" "setuptools==$(pin setuptools)" wheel cython
+pipq install -q --upgrade "pip<25" "setuptools==$(pin setuptools)" wheel cython
 done_step
 
 step "installing torch==$TORCH_V and torchvision (local wheel store)"
-"$PIP" install -q "torch==$TORCH_V" "torchvision==$(pin torchvision)"
+pipq install -q "torch==$TORCH_V" "torchvision==$(pin torchvision)"
 done_step
 
 PYV=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
@@ -43,13 +48,13 @@ else
   step "mmcv $MMCV_V: building from the sdist with CPU ops (one time, ~7 min on 2 cores)"
   BUILD=$(mktemp -d)
   # mmcv's setup.py imports pkg_resources (gone from setuptools >= 70)
-  "$PIP" install -q "setuptools==$(pin setuptools)" ninja psutil
-  "$PIP" download -q --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV_V" -d "$BUILD"
+  pipq install -q "setuptools==$(pin setuptools)" ninja psutil
+  pipq download -q --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV_V" -d "$BUILD"
   tar -xzf "$BUILD"/mmcv-"$MMCV_V".tar.gz -C "$BUILD"
   SRC="$BUILD/mmcv-$MMCV_V"
   sed -i 's/-std=c++17/-std=c++20/g' "$SRC/setup.py"
   (cd "$SRC" && CUDA_VISIBLE_DEVICES= FORCE_CUDA=0 MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
-     "$VENV/bin/pip" wheel -q --no-deps --no-build-isolation . -w "$BUILD/dist")
+     pipq wheel -q --no-deps --no-build-isolation . -w "$BUILD/dist")
   mkdir -p "$WHEELDIR"
   cp "$BUILD"/dist/mmcv-*.whl "$WHEELDIR/.tmp.whl.part"
   mv "$WHEELDIR/.tmp.whl.part" "$WHEELDIR/$(basename "$BUILD"/dist/mmcv-*.whl)"
@@ -58,22 +63,22 @@ fi
 done_step
 
 step "installing mmcv, mmengine and the other runtime dependencies"
-"$PIP" install -q "$WHEELDIR"/mmcv-*.whl "mmengine==$(pin mmengine)" "torch==$TORCH_V" -r "$ROOT/requirements/runtime.txt"
+pipq install -q "$WHEELDIR"/mmcv-*.whl "mmengine==$(pin mmengine)" "torch==$TORCH_V" -r "$ROOT/requirements/runtime.txt"
 done_step
 
 step "installing mmdet, mmpose, mmpretrain without their metadata deps"
-"$PIP" install -q --no-deps "mmdet==$(pin mmdet)" "mmpose==$(pin mmpose)" "mmpretrain==$(pin mmpretrain)"
+pipq install -q --no-deps "mmdet==$(pin mmdet)" "mmpose==$(pin mmpose)" "mmpretrain==$(pin mmpretrain)"
 done_step
 
 step "rebuilding xtcocotools against numpy 2"
-"$PIP" install -q --no-binary xtcocotools --no-build-isolation "xtcocotools==$(pin xtcocotools)"
+pipq install -q --no-binary xtcocotools --no-build-isolation "xtcocotools==$(pin xtcocotools)"
 done_step
 
 step "installing sce_mae_mm (editable)"
 # mmengine/mmpose import pkg_resources at run time (removed in setuptools 70);
 # torch's metadata asks for a newer setuptools but never imports it.
-"$PIP" install -q "setuptools==$(pin setuptools)" 2>&1 | grep -v "requires setuptools" || true
-"$PIP" install -q --no-deps --no-build-isolation -e "$ROOT"
+pipq install -q "setuptools==$(pin setuptools)" 2>&1 | grep -v "requires setuptools" || true
+pipq install -q --no-deps --no-build-isolation -e "$ROOT"
 "$VENV/bin/python" -c "import sce_mae_mm, mmpose.models, mmpretrain.models, mmcv.ops; print('[setup] sce_mae_mm', sce_mae_mm.__version__, 'imports OK')"
 cp "$PIN" "$VENV/.stack-ok"
 done_step
