@@ -45,7 +45,7 @@ WHEELDIR="$CACHE/wheels/mmcv-$MMCV_V-torch$TORCH_V-$PYV"
 if ls "$WHEELDIR"/mmcv-*.whl >/dev/null 2>&1; then
   step "mmcv $MMCV_V: using cached wheel in $WHEELDIR"
 else
-  step "mmcv $MMCV_V: building from the sdist with CPU ops (one time, ~7 min on 2 cores)"
+  step "mmcv $MMCV_V: building from the sdist with CPU ops (one time, ~10 min on 2 cores)"
   BUILD=$(mktemp -d)
   # mmcv's setup.py imports pkg_resources (gone from setuptools >= 70)
   pipq install -q "setuptools==$(pin setuptools)" ninja psutil
