@@ -1,6 +1,7 @@
 """Foundation: registration, Runner checkpoints, safe loading, dist runs."""
 import os
 import pickle
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -91,7 +92,10 @@ def test_malicious_checkpoint_refused(tmp_path):
 
 def test_tools_train_and_distributed_gloo(tmp_path):
     """tools/dist_train.sh: two processes (torchrun, gloo, CPU)."""
-    env = dict(os.environ, PYTHON=sys.executable, PORT='29533',
+    with socket.socket() as sock:  # a free port for torchrun's rendezvous
+        sock.bind(('127.0.0.1', 0))
+        port = str(sock.getsockname()[1])
+    env = dict(os.environ, PYTHON=sys.executable, PORT=port,
                PYTHONPATH=os.pathsep.join([str(ROOT / 'tests'), str(ROOT)]),
                CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1')
     proc = subprocess.run(

@@ -16,7 +16,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 import sce_mae_mm  # noqa: E402,F401  (registers components, safe loading)
 from sce_mae_mm.engine import (  # noqa: E402
-    enable_visualization, setup_launcher)
+    enable_visualization, setup_launcher, teardown_launcher)
 
 
 def parse_args() -> argparse.Namespace:
@@ -103,6 +103,7 @@ def main() -> None:
     if args.out:
         runner.register_hook(SaveMetricsHook(args.out), priority='LOWEST')
     runner.test()
+    teardown_launcher()
 
 
 if __name__ == '__main__':

@@ -1,3 +1,4 @@
-from .tools_utils import enable_visualization, setup_launcher
+from .tools_utils import (enable_visualization, setup_launcher,
+                          teardown_launcher)
 
-__all__ = ['enable_visualization', 'setup_launcher']
+__all__ = ['enable_visualization', 'setup_launcher', 'teardown_launcher']

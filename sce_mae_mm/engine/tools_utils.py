@@ -29,6 +29,18 @@ def setup_launcher(cfg: Config) -> Config:
     return cfg
 
 
+def teardown_launcher() -> None:
+    """Leave the process group cleanly at the end of a distributed run.
+
+    Without it, gloo's worker threads can still be joinable when the
+    interpreter exits, and a rank then aborts ("terminate called without an
+    active exception") after training has already finished.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def enable_visualization(cfg: Config, config_path: str, show: bool,
                          show_dir: str, interval: int,
                          wait_time: float) -> Config:
