@@ -8,10 +8,10 @@ import math
 import pytest
 import torch
 
-from sce_mae_mm.models.losses import (CLLoss, LEADLoss, cl_loss,
-                                      cl_token_loss, lead_loss)
-from sce_mae_mm.models.pose_estimators.dense_stage2 import (
-    random_tps_grid, tps_warp_batch)
+from sce_mae_mm.models.losses import (CLLoss, LEADLoss, cl_loss, cl_token_loss,
+                                      lead_loss)
+from sce_mae_mm.models.pose_estimators.dense_stage2 import (random_tps_grid,
+                                                            tps_warp_batch)
 
 
 # ------------------------------------------------------------ references
@@ -234,8 +234,9 @@ def _stage2_cfg(loss, **extra):
     (dict(type='LEADLoss'), dict(second_view='tps'), 'loss_lead'),
 ])
 def test_dense_stage2_trains_only_the_projector(loss, extra, key):
-    import sce_mae_mm  # noqa: F401
     from mmpose.registry import MODELS
+
+    import sce_mae_mm  # noqa: F401
     torch.manual_seed(0)
     model = MODELS.build(_stage2_cfg(loss, **extra))
     model.train()
@@ -254,8 +255,9 @@ def test_dense_stage2_trains_only_the_projector(loss, extra, key):
 
 
 def test_dense_stage2_checkpoint_keys_match_sce_mae_stage2():
-    import sce_mae_mm  # noqa: F401
     from mmpose.registry import MODELS
+
+    import sce_mae_mm  # noqa: F401
     dense = MODELS.build(_stage2_cfg(dict(type='CLLoss')))
     ours = MODELS.build(
         dict(_stage2_cfg(None), type='SCEMAEStage2', loss=None))
@@ -263,8 +265,9 @@ def test_dense_stage2_checkpoint_keys_match_sce_mae_stage2():
 
 
 def test_dense_stage2_bad_input():
-    import sce_mae_mm  # noqa: F401
     from mmpose.registry import MODELS
+
+    import sce_mae_mm  # noqa: F401
     with pytest.raises(ValueError, match='second_view'):
         MODELS.build(_stage2_cfg(dict(type='LEADLoss'), second_view='x'))
     model = MODELS.build(_stage2_cfg(dict(type='LEADLoss')))

@@ -243,8 +243,9 @@ def test_lowest_attention_mask():
 
 
 def _matcher(drop_rate, stride):
-    import sce_mae_mm  # noqa: F401
     from mmpose.registry import MODELS
+
+    import sce_mae_mm  # noqa: F401
     torch.manual_seed(0)
     return MODELS.build(
         dict(type='DropTokenMatcher',

@@ -3,12 +3,10 @@ import numpy as np
 import pytest
 
 from sce_mae_mm.datasets.transforms import (DVEFaceCrop, MatchingPairWarp,
-                                            PackMatchingInputs,
-                                            RandomTPSWarp,
+                                            PackMatchingInputs, RandomTPSWarp,
                                             identity_tps_params,
                                             sample_tps_params, tps_apply,
-                                            tps_invert_points,
-                                            tps_warp_image,
+                                            tps_invert_points, tps_warp_image,
                                             tps_warp_keypoints)
 from sce_mae_mm.datasets.transforms.tps_warp import tps_jacobian
 
