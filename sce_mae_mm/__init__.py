@@ -5,8 +5,10 @@ allow-lists the types of runner checkpoints for ``torch.load``.
 """
 __version__ = '0.1.0'
 
+# isort: off
 from . import checkpoint  # noqa: F401  (first: safe checkpoint loading)
 from . import datasets, engine, evaluation, models, visualization  # noqa
 from . import apis  # noqa
+# isort: on
 
 __all__ = ['__version__']

@@ -8,9 +8,9 @@ import pytest
 import scipy.io
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from mmpose.registry import DATASETS, METRICS
 
 import sce_mae_mm  # noqa: F401  (registers the datasets and transforms)
-from mmpose.registry import DATASETS, METRICS
 from sce_mae_mm.datasets import (AFLWMDataset, AFLWRDataset, CelebADataset,
                                  DatasetFormatError, Face300WDVEDataset,
                                  MAFLDataset, MAFLMatchingDataset,

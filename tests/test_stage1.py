@@ -7,6 +7,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmpose.registry import MODELS
+
 from sce_mae_mm.models.backbones import SCEViT
 
 ROOT = Path(__file__).resolve().parents[1]

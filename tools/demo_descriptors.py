@@ -12,15 +12,14 @@ import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
 
-from sce_mae_mm.apis import (extract_descriptors, face_crop,  # noqa: E402
-                             init_matcher)
+from sce_mae_mm.apis import extract_descriptors, face_crop, init_matcher
 
 
 def pca_rgb(desc: torch.Tensor) -> np.ndarray:

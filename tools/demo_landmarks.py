@@ -15,11 +15,11 @@ import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
-import cv2  # noqa: E402
-import mmcv  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
+import cv2
+import mmcv
+from mmengine.config import DictAction
 
-from sce_mae_mm.apis import init_detector, predict_landmarks  # noqa: E402
+from sce_mae_mm.apis import init_detector, predict_landmarks
 
 
 def main() -> None:

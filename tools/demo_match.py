@@ -13,14 +13,14 @@ import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import mmcv  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import mmcv
+import numpy as np
 
-from sce_mae_mm.apis import init_matcher, match_points  # noqa: E402
+from sce_mae_mm.apis import init_matcher, match_points
 
 
 def parse_point(text: str) -> list:

@@ -28,13 +28,13 @@ from typing import Dict, List, Sequence
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
-import numpy as np  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-from mmpose.registry import DATASETS  # noqa: E402
+import numpy as np
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmpose.registry import DATASETS
 
-import sce_mae_mm  # noqa: E402,F401  (registers components, safe loading)
+import sce_mae_mm  # noqa: F401  (registers components, safe loading)
 
 DEFAULT_CONFIG = 'configs/detection/sce_mae_deit_s_aflw_m_limited.py'
 

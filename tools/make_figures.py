@@ -15,11 +15,11 @@ import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
-from mmengine.config import DictAction  # noqa: E402
+from mmengine.config import DictAction
 
-import sce_mae_mm  # noqa: E402,F401
-from sce_mae_mm.apis import init_detector, init_matcher  # noqa: E402
-from sce_mae_mm.visualization import figures  # noqa: E402
+import sce_mae_mm  # noqa: F401
+from sce_mae_mm.apis import init_detector, init_matcher
+from sce_mae_mm.visualization import figures
 
 
 def parse_args() -> argparse.Namespace:

@@ -12,12 +12,12 @@ import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
 
-import sce_mae_mm  # noqa: E402,F401  (registers components, safe loading)
-from sce_mae_mm.engine import (  # noqa: E402
-    enable_visualization, setup_launcher, teardown_launcher)
+import sce_mae_mm  # noqa: F401  (registers components, safe loading)
+from sce_mae_mm.engine import (enable_visualization, setup_launcher,
+                               teardown_launcher)
 
 
 def parse_args() -> argparse.Namespace:

@@ -25,19 +25,18 @@ import numpy as np
 import torch
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.patches import Rectangle
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.dataset import pseudo_collate  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner.checkpoint import (  # noqa: E402
-    _load_checkpoint, load_state_dict)
-from mmpose.registry import DATASETS, MODELS  # noqa: E402
+from mmengine.config import Config, DictAction
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmpose.registry import DATASETS, MODELS
 
-import sce_mae_mm  # noqa: E402,F401
+import sce_mae_mm  # noqa: F401
 
 
 def parse_args() -> argparse.Namespace:

@@ -109,9 +109,10 @@ def manifest_sheets(root: str, out: str, num: int, size: int) -> None:
 def pipeline_sheet(root: str, out: str, num: int, size: int,
                    check_size: bool, seed: int) -> None:
     """crops_pipeline.png: readers -> LoadImage -> DVEFaceCrop -> TPS."""
-    import sce_mae_mm  # noqa: F401  (registers everything)
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS
+
+    import sce_mae_mm  # noqa: F401  (registers everything)
     init_default_scope('mmpose')
     sets = [('MAFLDataset', _ROOTS['celeba'], dict(split='train')),
             ('AFLWMDataset', _ROOTS['aflw_m'], dict(split='train')),

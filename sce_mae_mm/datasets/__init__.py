@@ -4,7 +4,7 @@ from .celeba import CelebADataset, MAFLDataset
 from .face300w import Face300WDVEDataset, dve_300w_window
 from .face_dataset import BaseFaceDataset, DatasetFormatError
 from .mafl_matching import MAFLMatchingDataset
-from .metainfo import FACE5_METAINFO, face300w_metainfo, face5_metainfo
+from .metainfo import FACE5_METAINFO, face5_metainfo, face300w_metainfo
 from .synthetic_faces import make_synthetic_faces, split_counts
 from .transforms import *  # noqa: F401,F403
 

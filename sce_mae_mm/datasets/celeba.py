@@ -11,8 +11,8 @@ import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
-
 from mmpose.registry import DATASETS
+
 from .face_dataset import (BaseFaceDataset, DatasetFormatError,
                            check_images_exist, make_sample, parse_floats,
                            read_lines, require_file)

@@ -20,8 +20,8 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 import scipy.io
-
 from mmpose.registry import DATASETS
+
 from .face_dataset import (BaseFaceDataset, DatasetFormatError,
                            check_images_exist, make_sample, parse_floats,
                            read_lines, require_dir, require_file)

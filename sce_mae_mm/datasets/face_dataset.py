@@ -12,8 +12,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
-
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
+
 from .metainfo import FACE5_METAINFO
 
 

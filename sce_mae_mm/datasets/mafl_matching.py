@@ -6,8 +6,8 @@ The warps are drawn by ``MatchingPairWarp`` from ``(seed, pair_id)``.
 from typing import List, Optional
 
 import numpy as np
-
 from mmpose.registry import DATASETS
+
 from .celeba import mafl_samples
 from .face_dataset import BaseFaceDataset, DatasetFormatError
 from .metainfo import face5_metainfo

@@ -25,18 +25,18 @@ import torch
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
 sys.path.insert(0, ROOT)
 
-from mmengine.config import Config  # noqa: E402
-from mmengine.optim import build_optim_wrapper  # noqa: E402
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope, init_default_scope  # noqa
-from mmpose.registry import MODELS  # noqa: E402
-from mmpretrain.registry import MODELS as PRETRAIN_MODELS  # noqa: E402
-from mmpretrain.structures import DataSample  # noqa: E402
+from mmpose.registry import MODELS
+from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+from mmpretrain.structures import DataSample
 
-import sce_mae_mm  # noqa: E402,F401
-from sce_mae_mm.models.backbones import SCEViT  # noqa: E402
-from sce_mae_mm.models.utils import cover_and_stride  # noqa: E402
-from sce_mae_mm.models.utils.cover_and_stride import (  # noqa: E402
-    required_margin, shift_offsets)
+import sce_mae_mm  # noqa: F401
+from sce_mae_mm.models.backbones import SCEViT
+from sce_mae_mm.models.utils import cover_and_stride
+from sce_mae_mm.models.utils.cover_and_stride import (required_margin,
+                                                      shift_offsets)
 
 WIDTHS = {'deit-t': 192, 'deit-s': 384, 'deit-b': 768}
 

@@ -34,13 +34,13 @@ import torch
 ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
 sys.path.insert(0, ROOT)
 
-from mmengine.config import Config  # noqa: E402
-from mmengine.optim import build_optim_wrapper  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmpose.registry import MODELS  # noqa: E402
-from mmpose.structures import PoseDataSample  # noqa: E402
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from mmpose.registry import MODELS
+from mmpose.structures import PoseDataSample
 
-import sce_mae_mm  # noqa: E402,F401
+import sce_mae_mm  # noqa: F401
 
 
 def parse_args() -> argparse.Namespace:

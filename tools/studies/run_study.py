@@ -26,8 +26,8 @@ from typing import Dict, List, Optional
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-import study_plan as plan  # noqa: E402
-import study_report as report  # noqa: E402
+import study_plan as plan
+import study_report as report
 
 TITLES = dict(
     baselines='Tables S2 / S3: CL and LEAD second stages on DeiT',
@@ -98,8 +98,7 @@ def infer_arch(checkpoint: str) -> str:
     import torch
 
     import sce_mae_mm  # noqa: F401  (safe checkpoint loading)
-    from sce_mae_mm.models.backbones.sce_vit import \
-        stage1_encoder_state_dict
+    from sce_mae_mm.models.backbones.sce_vit import stage1_encoder_state_dict
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'{__file__}: no checkpoint {checkpoint}')
     state = stage1_encoder_state_dict(

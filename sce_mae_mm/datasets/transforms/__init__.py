@@ -1,6 +1,6 @@
 # Registered components are imported here.
-from .dve_crop import (DVEFaceCrop, apply_affine, crop_center_scale,
-                       dve_crop, dve_crop_matrix)
+from .dve_crop import (DVEFaceCrop, apply_affine, crop_center_scale, dve_crop,
+                       dve_crop_matrix)
 from .matching import MatchingPairWarp, PackMatchingInputs
 from .tps_warp import (RandomTPSWarp, identity_tps_params, sample_tps_params,
                        tps_apply, tps_invert_points, tps_sampling_map,

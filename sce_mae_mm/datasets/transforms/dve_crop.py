@@ -17,7 +17,6 @@ from typing import Dict, Optional, Tuple
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
-
 from mmpose.registry import TRANSFORMS
 
 Array = np.ndarray

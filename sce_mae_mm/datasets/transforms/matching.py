@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 from mmengine import fileio
-
 from mmpose.registry import TRANSFORMS
 from mmpose.structures import PoseDataSample
+
 from .dve_crop import dve_crop
 from .tps_warp import sample_tps_params, tps_warp_image, tps_warp_keypoints
 

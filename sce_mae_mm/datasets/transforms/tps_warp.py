@@ -24,7 +24,6 @@ from typing import Dict, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
-
 from mmpose.registry import TRANSFORMS
 
 Array = np.ndarray

@@ -1,5 +1,5 @@
 # Registered components are imported here.
-from .intermediate_heatmap_head import (IntermediateHeatmapHead,
-                                        heatmap_grid, soft_argmax)
+from .intermediate_heatmap_head import (IntermediateHeatmapHead, heatmap_grid,
+                                        soft_argmax)
 
 __all__ = ['IntermediateHeatmapHead', 'heatmap_grid', 'soft_argmax']
