@@ -13,7 +13,8 @@ test: setup
 	$(PY) -m pytest tests
 
 lint:
-	$(PY) -m flake8 sce_mae_mm tools tests configs
+	$(PY) -m flake8 sce_mae_mm tools tests configs projects
+	$(PY) -m isort --check-only sce_mae_mm tools tests configs projects
 
 clean-venv:
 	rm -rf .venv
