@@ -16,3 +16,11 @@ default_hooks = dict(
     logger=dict(interval=1),
     checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False))
 log_processor = dict(by_epoch=False)
+test_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='ToyDataset'))
+test_cfg = dict()
+test_evaluator = dict(type='ToyMSE')

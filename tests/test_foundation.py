@@ -1,4 +1,5 @@
 """Foundation: registration, Runner checkpoints, safe loading, dist runs."""
+import json
 import os
 import pickle
 import socket
@@ -106,6 +107,18 @@ def test_tools_train_and_distributed_gloo(tmp_path):
     log = proc.stdout + proc.stderr
     assert 'Distributed launcher: pytorch' in log or 'world_size: 2' in log
     assert (tmp_path / 'iter_2.pth').is_file()
+
+    # tools/dist_test.sh on the checkpoint: metrics gathered from both ranks
+    out = tmp_path / 'metrics.json'
+    proc = subprocess.run(
+        ['bash', str(ROOT / 'tools' / 'dist_test.sh'), str(TOY_CFG),
+         str(tmp_path / 'iter_2.pth'), '2', '--work-dir',
+         str(tmp_path / 'test'), '--out', str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads(out.read_text())
+    assert metrics['count'] == 16  # the 16 toy samples, split over 2 ranks
+    assert metrics['mse'] > 0
 
 
 class _GetattrExploit:

@@ -2,8 +2,9 @@
 import numpy as np
 import torch
 from mmengine.dataset import BaseDataset
+from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModel
-from mmpose.registry import DATASETS, MODELS
+from mmpose.registry import DATASETS, METRICS, MODELS
 
 
 @MODELS.register_module(force=True)
@@ -42,3 +43,17 @@ class ToyDataset(BaseDataset):
     def prepare_data(self, idx):
         info = self.get_data_info(idx)
         return dict(inputs=info['inputs'], data_samples=info['data_samples'])
+
+
+@METRICS.register_module(force=True)
+class ToyMSE(BaseMetric):
+    """Mean squared error of the toy regressor, gathered over all ranks."""
+
+    def process(self, data_batch, data_samples) -> None:
+        target = torch.as_tensor(data_batch['data_samples']).float()
+        pred = torch.as_tensor(data_samples).float().view(-1)
+        for p, t in zip(pred.tolist(), target.tolist()):
+            self.results.append((p - t)**2)
+
+    def compute_metrics(self, results) -> dict:
+        return dict(mse=float(np.mean(results)), count=len(results))
