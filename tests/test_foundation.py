@@ -147,3 +147,20 @@ def test_runner_checkpoint_loads_in_fresh_process(tmp_path):
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'train/' in proc.stdout
+
+
+def test_installed_stack_matches_setup_cfg_pins():
+    """setup.cfg's install_requires is the one place the stack is pinned."""
+    import configparser
+    from importlib.metadata import version
+    cfg = configparser.ConfigParser()
+    assert cfg.read(ROOT / 'setup.cfg')
+    pins = dict(
+        line.strip().split('==')
+        for line in cfg['options']['install_requires'].splitlines()
+        if '==' in line)
+    for name in ('torch', 'torchvision', 'mmengine', 'mmcv', 'mmdet',
+                 'mmpose', 'mmpretrain', 'xtcocotools', 'setuptools'):
+        assert name in pins, f'setup.cfg: {name} is not pinned'
+        assert version(name).split('+')[0] == pins[name], name
+    import mmcv.ops  # noqa: F401  (built with ops)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv in the project root and install the pinned OpenMMLab stack.
-# Versions come from requirements/stack.txt (the one place they are pinned).
+# Versions come from setup.cfg's install_requires (the one place they are
+# pinned) and its `tests` extra.
 # The mmcv 2.1.0 wheel (with CPU ops) is built once from the PyPI sdist and
 # cached outside the clone, keyed by mmcv/torch/Python versions.
 set -euo pipefail
@@ -8,8 +9,31 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY="${PYTHON:-python3}"
 VENV="$ROOT/.venv"
-PIN="$ROOT/requirements/stack.txt"
-pin() { grep -E "^$1==" "$PIN" | head -n1 | cut -d= -f3; }
+PIN="$(mktemp)"
+trap 'rm -f "$PIN"' EXIT
+"$PY" - "$ROOT/setup.cfg" > "$PIN" <<'EOF_REQS'
+import configparser
+import sys
+cfg = configparser.ConfigParser()
+if not cfg.read(sys.argv[1]):
+    sys.exit(f'{sys.argv[1]}: cannot read the requirements')
+lines = (cfg['options']['install_requires'] + '\n' +
+         cfg['options.extras_require']['tests']).splitlines()
+print('\n'.join(line.strip() for line in lines if line.strip()))
+EOF_REQS
+pin() {
+  local v
+  v=$(grep -E "^$1==" "$PIN" | head -n1 | cut -d= -f3)
+  [ -n "$v" ] || { echo "[setup] setup.cfg: no '$1==VERSION' in install_requires" >&2; exit 1; }
+  echo "$v"
+}
+for name in torch torchvision mmengine mmcv mmdet mmpose mmpretrain xtcocotools setuptools; do
+  pin "$name" >/dev/null
+done
+# everything else, installed with its own dependencies in one pip call
+RUNTIME="$(mktemp)"
+trap 'rm -f "$PIN" "$RUNTIME"' EXIT
+grep -vE '^(torch|torchvision|mmengine|mmcv|mmdet|mmpose|mmpretrain|xtcocotools|setuptools)==' "$PIN" > "$RUNTIME"
 TORCH_V=$(pin torch); MMCV_V=$(pin mmcv)
 CACHE="${SCE_MAE_MM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sce_mae_mm}"
 T0=$(date +%s)
@@ -63,7 +87,7 @@ fi
 done_step
 
 step "installing mmcv, mmengine and the other runtime dependencies"
-pipq install -q "$WHEELDIR"/mmcv-*.whl "mmengine==$(pin mmengine)" "torch==$TORCH_V" -r "$ROOT/requirements/runtime.txt"
+pipq install -q "$WHEELDIR"/mmcv-*.whl "mmengine==$(pin mmengine)" "torch==$TORCH_V" -r "$RUNTIME"
 done_step
 
 step "installing mmdet, mmpose, mmpretrain without their metadata deps"
@@ -77,7 +101,9 @@ done_step
 step "installing sce_mae_mm (editable)"
 # mmengine/mmpose import pkg_resources at run time (removed in setuptools 70);
 # torch's metadata asks for a newer setuptools but never imports it.
-pipq install -q "setuptools==$(pin setuptools)" 2>&1 | grep -v "requires setuptools" || true
+pipq install -q "setuptools==$(pin setuptools)" 2>&1 \
+  | grep -vE "requires setuptools|dependency resolver does not currently|dependency conflicts" || true
+echo "[setup]   setuptools held at $(pin setuptools) (torch's metadata asks for a newer one; torch never imports it)"
 pipq install -q --no-deps --no-build-isolation -e "$ROOT"
 "$VENV/bin/python" -c "import sce_mae_mm, mmpose.models, mmpretrain.models, mmcv.ops; print('[setup] sce_mae_mm', sce_mae_mm.__version__, 'imports OK')"
 cp "$PIN" "$VENV/.stack-ok"
