@@ -4,11 +4,13 @@ A tiny ViT stands in for DeiT (same classes, a 2-layer 32-d arch) so that
 the real configs, datasets, pipelines, head, NME and checkpoint loading run
 in seconds.
 """
-import copy
+import json
 import math
+import subprocess
 import sys
 from pathlib import Path
 
+import mmengine
 import pytest
 import torch
 from mmengine.config import Config
@@ -102,13 +104,32 @@ def test_train_and_test_intermediate_head(synthetic_root, tmp_path,
     nme = metrics['NME']
     assert math.isfinite(nme) and 1.0 < nme < 500.0  # percent, not fraction
 
-    # tools/test.py on the saved checkpoint gives the same NME
-    test_cfg = copy.deepcopy(cfg)
-    test_cfg.work_dir = str(tmp_path / 'det_test')
-    test_cfg.load_from = str(tmp_path / 'det' / 'epoch_1.pth')
-    test_cfg.experiment_name = 'det_intermediate_test'
-    again = Runner.from_cfg(test_cfg).test()
-    assert again['NME'] == pytest.approx(nme, rel=1e-5)
+    # tools/test.py on the saved checkpoint gives the same NME, and writes
+    # the metrics (--out), raw predictions (--dump) and drawings (--show-dir)
+    cfg_file = tmp_path / 'det_config.py'
+    cfg.dump(str(cfg_file))
+    out, dump = tmp_path / 'metrics.json', tmp_path / 'preds.pkl'
+    show_dir = 'vis'  # mmpose's tools: relative to the run's log dir
+    args = [
+        str(cfg_file),
+        str(tmp_path / 'det' / 'epoch_1.pth'), '--work-dir',
+        str(tmp_path / 'det_test'), '--out',
+        str(out), '--dump',
+        str(dump), '--show-dir', show_dir, '--interval', '10'
+    ]
+    proc = subprocess.run([sys.executable, str(ROOT / 'tools' / 'test.py')] +
+                          args,
+                          cwd=ROOT,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert json.loads(out.read_text())['NME'] == pytest.approx(nme, rel=1e-5)
+    preds = mmengine.load(str(dump))
+    assert len(preds) == len(runner.test_dataloader.dataset)
+    assert preds[0]['pred_instances']['keypoints'].shape == (1, 5, 2)
+    drawn = list((tmp_path / 'det_test').rglob(f'{show_dir}/*.jpg'))
+    assert drawn, f'no drawings under {tmp_path / "det_test"}'
 
 
 def test_unmodified_mmpose_head_composes(synthetic_root, tmp_path,

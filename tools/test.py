@@ -4,18 +4,17 @@
         [--dump FILE] [--show-dir DIR] [--cfg-options k=v ...]
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
-from sce_mae_mm.engine import (enable_visualization, setup_launcher,
+from sce_mae_mm.engine import (add_runtime_args, load_tool_config,
                                teardown_launcher)
 
 
@@ -28,45 +27,13 @@ def parse_args() -> argparse.Namespace:
         '--out', help='file (.json/.pkl) to write the evaluation metrics to')
     parser.add_argument(
         '--dump', help='file (.pkl) to dump the raw predictions to')
-    parser.add_argument(
-        '--show-dir', help='dir to save the visualised predictions')
-    parser.add_argument(
-        '--show', action='store_true', help='display prediction results')
-    parser.add_argument(
-        '--interval', type=int, default=1, help='visualisation interval')
-    parser.add_argument(
-        '--wait-time', type=float, default=1, help='display time (s)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings in the config, key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runtime_args(parser, 'dir to save the visualised predictions')
+    return parser.parse_args()
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Fold the command-line flags into the config."""
-    cfg.launcher = args.launcher
-    setup_launcher(cfg)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    """Fold the test-only flags into the config."""
     cfg.load_from = args.checkpoint
-
-    enable_visualization(cfg, args.config, args.show, args.show_dir,
-                         args.interval, args.wait_time)
-
     if args.dump:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump {args.dump}: expected a .pkl file')
@@ -95,10 +62,7 @@ class SaveMetricsHook(Hook):
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg = merge_args(cfg, args)
+    cfg = merge_args(load_tool_config(args), args)
     runner = Runner.from_cfg(cfg)
     if args.out:
         runner.register_hook(SaveMetricsHook(args.out), priority='LOWEST')

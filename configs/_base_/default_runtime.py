@@ -19,7 +19,7 @@ env_cfg = dict(
 
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
-    type='PoseLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+    type='FacePoseVisualizer', vis_backends=vis_backends, name='visualizer')
 
 log_processor = dict(
     type='LogProcessor', window_size=50, by_epoch=True, num_digits=6)

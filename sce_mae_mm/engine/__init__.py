@@ -1,4 +1,7 @@
-from .tools_utils import (enable_visualization, setup_launcher,
-                          teardown_launcher)
+from .tools_utils import (add_runtime_args, enable_visualization,
+                          load_tool_config, setup_launcher, teardown_launcher)
 
-__all__ = ['enable_visualization', 'setup_launcher', 'teardown_launcher']
+__all__ = [
+    'add_runtime_args', 'enable_visualization', 'load_tool_config',
+    'setup_launcher', 'teardown_launcher'
+]

@@ -1,7 +1,58 @@
 """Helpers shared by ``tools/train.py`` and ``tools/test.py``."""
+import argparse
+import os
+import os.path as osp
+
 import torch
 import torch.distributed as dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
+
+
+def add_runtime_args(parser: argparse.ArgumentParser,
+                     show_dir_help: str) -> argparse.ArgumentParser:
+    """The flags mmpose's train and test tools share: visualisation
+    (``--show-dir``, ``--show``, ``--interval``, ``--wait-time``),
+    ``--cfg-options`` and the launcher (``--launcher``, ``--local-rank``)."""
+    parser.add_argument('--show-dir', help=show_dir_help)
+    parser.add_argument(
+        '--show', action='store_true', help='display prediction results')
+    parser.add_argument(
+        '--interval', type=int, default=1, help='visualisation interval')
+    parser.add_argument(
+        '--wait-time', type=float, default=1, help='display time (s)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, key=value pairs')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser
+
+
+def load_tool_config(args: argparse.Namespace) -> Config:
+    """Read ``args.config``, apply ``--cfg-options``, the launcher and the
+    work dir (``--work-dir``, else the config's, else
+    ``./work_dirs/<config name>``), as mmpose's tools do."""
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    setup_launcher(cfg)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    enable_visualization(cfg, args.config, args.show, args.show_dir,
+                         args.interval, args.wait_time)
+    return cfg
 
 
 def setup_launcher(cfg: Config) -> Config:
