@@ -257,3 +257,44 @@ def test_matching_config_through_runner(synthetic_root, tmp_path):
     assert 0 <= metrics['matching/same'] < 70
     assert 0 <= metrics['matching/diff'] < 70
     assert 'matching/same_left_eye' in metrics
+
+    # tools/test.py --show-dir: one drawing per `interval` pairs, and the
+    # same metrics through --out
+    import json
+    import subprocess
+    import sys
+    cfg_file = tmp_path / 'matching.py'
+    cfg.dump(str(cfg_file))
+    proc = subprocess.run(
+        [sys.executable, str(root / 'tools' / 'test.py'), str(cfg_file),
+         str(ckpt), '--work-dir', str(tmp_path / 'work_tool'), '--out',
+         str(tmp_path / 'metrics.json'), '--show-dir', 'vis',
+         '--interval', '2'],
+        cwd=root, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    again = json.loads((tmp_path / 'metrics.json').read_text())
+    assert again['matching/same'] == pytest.approx(metrics['matching/same'])
+    drawn = sorted((tmp_path / 'work_tool').rglob('vis/pair_*.png'))
+    num_pairs = len(runner.test_dataloader.dataset)
+    assert len(drawn) == (num_pairs + 1) // 2
+
+
+def test_draw_matching_pair_marks_the_landmarks():
+    from sce_mae_mm.visualization import draw_matching_pair, pair_crops
+    packed = torch.zeros(3, 3, 20, 20, dtype=torch.uint8)
+    images = pair_crops(packed, context=2)
+    assert images.shape == (3, 16, 16, 3)
+    src = np.array([[3., 4.], [10., 12.]])
+    pred = src + 2
+    out = draw_matching_pair(images, src, src, src, pred, pred, scale=4)
+    assert out.shape == (64, 3 * 64, 3) and out.dtype == np.uint8
+    for k, (x, y) in enumerate(src):
+        colour = out[int((y + .5) * 4), int((x + .5) * 4)]  # source: a dot
+        assert colour.tolist() == [[255, 0, 0], [0, 255, 0]][k]
+        # targets: the prediction is a filled dot of the same colour
+        px, py = pred[k]
+        for panel in (1, 2):
+            got = out[int((py + .5) * 4), 64 * panel + int((px + .5) * 4)]
+            assert got.tolist() == colour.tolist()
+    with pytest.raises(ValueError, match=r'\(3, H, W, 3\)'):
+        draw_matching_pair(images[:2], src, src, src, pred, pred)

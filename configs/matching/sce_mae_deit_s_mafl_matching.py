@@ -18,6 +18,10 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/datasets/mafl_matching.py'
 ]
 
+# tools/test.py --show-dir DIR draws the pairs (source | same | different,
+# ground truth rings vs predicted dots) with MatchingVisualizationHook
+default_hooks = dict(visualization=dict(type='MatchingVisualizationHook'))
+
 stride = 2
 context = 4  # real pixels around the 96-px crop read by cover-and-stride
 matching_seed = 0  # seed of the evaluation warps

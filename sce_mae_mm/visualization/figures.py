@@ -20,6 +20,7 @@ from mmpose.registry import DATASETS  # noqa: E402
 
 from ..datasets.metainfo import FACE5_METAINFO  # noqa: E402
 from ..datasets.transforms.dve_crop import dve_crop  # noqa: E402
+from .matching_pair import pair_crops  # noqa: E402
 
 GT_COLOUR = 'lime'
 PRED_COLOUR = 'red'
@@ -141,14 +142,6 @@ def plot_detections(images: Sequence[np.ndarray], gts: Sequence[np.ndarray],
     return fig
 
 
-def _pair_images(inputs: torch.Tensor, context: int) -> np.ndarray:
-    """(3, 3, S, S) packed RGB pair → (3, 96, 96, 3) crops (no context)."""
-    imgs = inputs.permute(0, 2, 3, 1).numpy()
-    if context:
-        imgs = imgs[:, context:-context, context:-context]
-    return np.ascontiguousarray(imgs)
-
-
 @torch.no_grad()
 def collect_matching(model: torch.nn.Module, cfg, num_pairs: int,
                      batch_size: int = 8) -> List[Dict]:
@@ -171,8 +164,9 @@ def collect_matching(model: torch.nn.Module, cfg, num_pairs: int,
         for i, sample in enumerate(samples):
             meta = sample.metainfo
             out.append(
-                dict(images=_pair_images(batch['inputs'][i],
-                                         int(meta.get('context', 0))),
+                dict(images=pair_crops(batch['inputs'][i],
+                                       int(meta.get('context', 0)),
+                                       meta.get('channel_order', 'rgb')),
                      desc=desc[i],
                      src=np.asarray(meta['src_keypoints']),
                      same=np.asarray(meta['same_keypoints']),

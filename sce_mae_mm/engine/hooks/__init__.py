@@ -1,0 +1,3 @@
+from .matching_visualization_hook import MatchingVisualizationHook
+
+__all__ = ['MatchingVisualizationHook']
