@@ -26,7 +26,8 @@ def _toy_runner(work_dir, **overrides):
 
 
 def test_version_and_registries():
-    from mmpose.registry import DATASETS, METRICS, MODELS, TRANSFORMS
+    from mmpose.registry import (DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS,
+                                 VISUALIZERS)
     assert isinstance(sce_mae_mm.__version__, str)
     expected = {
         MODELS: ['SCEViT', 'CARB', 'LCRLoss', 'SCEMAEStage2',
@@ -35,7 +36,9 @@ def test_version_and_registries():
                    'AFLWRDataset', 'Face300WDVEDataset',
                    'MAFLMatchingDataset'],
         TRANSFORMS: ['DVEFaceCrop', 'RandomTPSWarp', 'PackMatchingInputs'],
-        METRICS: ['MAFLMatchingMetric'],
+        METRICS: ['MAFLMatchingMetric', 'NMEPercent'],
+        HOOKS: ['MatchingVisualizationHook'],
+        VISUALIZERS: ['FacePoseVisualizer'],
     }
     for registry, names in expected.items():
         for name in names:
