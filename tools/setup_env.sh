@@ -44,6 +44,14 @@ pipq() {
   "$VENV/bin/pip" "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
   return "${PIPESTATUS[0]}"
 }
+# setuptools stays below 70: mmengine and mmpose import pkg_resources at run
+# time. torch's metadata asks for a newer one (torch never imports it), so
+# pip's resolver complaint about exactly that is replaced by one line.
+pin_setuptools() {
+  pipq install -q "setuptools==$(pin setuptools)" "$@" 2>&1 \
+    | grep -vE "requires setuptools|dependency resolver does not currently|dependency conflicts" || true
+  echo "[setup]   setuptools held at $(pin setuptools) (torch's metadata asks for a newer one; torch never imports it)"
+}
 step() { step_start=$(date +%s); echo "[setup] $*"; }
 done_step() { echo "[setup]   done in $(( $(date +%s) - step_start )) s"; }
 
@@ -72,7 +80,7 @@ else
   step "mmcv $MMCV_V: building from the sdist with CPU ops (one time, ~10 min on 2 cores)"
   BUILD=$(mktemp -d)
   # mmcv's setup.py imports pkg_resources (gone from setuptools >= 70)
-  pipq install -q "setuptools==$(pin setuptools)" ninja psutil
+  pin_setuptools ninja psutil
   pipq download -q --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV_V" -d "$BUILD"
   tar -xzf "$BUILD"/mmcv-"$MMCV_V".tar.gz -C "$BUILD"
   SRC="$BUILD/mmcv-$MMCV_V"
@@ -99,11 +107,7 @@ pipq install -q --no-binary xtcocotools --no-build-isolation "xtcocotools==$(pin
 done_step
 
 step "installing sce_mae_mm (editable)"
-# mmengine/mmpose import pkg_resources at run time (removed in setuptools 70);
-# torch's metadata asks for a newer setuptools but never imports it.
-pipq install -q "setuptools==$(pin setuptools)" 2>&1 \
-  | grep -vE "requires setuptools|dependency resolver does not currently|dependency conflicts" || true
-echo "[setup]   setuptools held at $(pin setuptools) (torch's metadata asks for a newer one; torch never imports it)"
+pin_setuptools
 pipq install -q --no-deps --no-build-isolation -e "$ROOT"
 "$VENV/bin/python" -c "import sce_mae_mm, mmpose.models, mmpretrain.models, mmcv.ops; print('[setup] sce_mae_mm', sce_mae_mm.__version__, 'imports OK')"
 cp "$PIN" "$VENV/.stack-ok"
