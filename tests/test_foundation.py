@@ -167,3 +167,33 @@ def test_installed_stack_matches_setup_cfg_pins():
         assert name in pins, f'setup.cfg: {name} is not pinned'
         assert version(name).split('+')[0] == pins[name], name
     import mmcv.ops  # noqa: F401  (built with ops)
+
+
+def test_tools_train_resume_and_amp_flags(tmp_path):
+    """tools/train.py: --resume continues from the work dir's last
+    checkpoint; --amp on a CPU-only machine stops with a clear message."""
+    env = dict(os.environ,
+               PYTHONPATH=os.pathsep.join([str(ROOT / 'tests'), str(ROOT)]),
+               CUDA_VISIBLE_DEVICES='')
+    train = [sys.executable, str(ROOT / 'tools' / 'train.py'), str(TOY_CFG),
+             '--work-dir', str(tmp_path)]
+
+    def run(*extra):
+        return subprocess.run(train + list(extra), cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    first = run()
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert (tmp_path / 'iter_2.pth').is_file()
+    assert not (tmp_path / 'iter_3.pth').exists()
+    second = run('--resume', '--cfg-options', 'train_cfg.max_iters=3')
+    assert second.returncode == 0, second.stderr[-3000:]
+    log = second.stdout + second.stderr
+    assert 'resumed epoch: 0, iter: 2' in log
+    assert 'Iter(train) [1/3]' not in log and 'Iter(train) [3/3]' in log
+    assert (tmp_path / 'iter_3.pth').is_file()
+
+    amp = run('--amp')
+    assert amp.returncode != 0
+    assert '--amp needs a GPU' in amp.stderr
+    assert str(TOY_CFG) in amp.stderr

@@ -12,6 +12,7 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 from mmengine.config import Config
+from mmengine.device import get_device
 from mmengine.runner import Runner
 
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
@@ -47,6 +48,10 @@ def parse_args() -> argparse.Namespace:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Fold the training-only flags into the config."""
     if args.amp:
+        if get_device() == 'cpu':
+            raise SystemExit(
+                f'{args.config}: --amp needs a GPU (or NPU/MLU/MUSA); '
+                "mmengine's AmpOptimWrapper refuses CPU training")
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
