@@ -48,8 +48,10 @@ pipq() {
 # time. torch's metadata asks for a newer one (torch never imports it), so
 # pip's resolver complaint about exactly that is replaced by one line.
 pin_setuptools() {
-  pipq install -q "setuptools==$(pin setuptools)" "$@" 2>&1 \
-    | grep -vE "requires setuptools|dependency resolver does not currently|dependency conflicts" || true
+  local out
+  out=$(pipq install -q "setuptools==$(pin setuptools)" "$@") || { echo "$out" >&2; return 1; }
+  printf '%s\n' "$out" \
+    | grep -vE "^$|requires setuptools|dependency resolver does not currently|dependency conflicts" || true
   echo "[setup]   setuptools held at $(pin setuptools) (torch's metadata asks for a newer one; torch never imports it)"
 }
 step() { step_start=$(date +%s); echo "[setup] $*"; }
