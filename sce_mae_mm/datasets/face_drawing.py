@@ -87,7 +87,7 @@ def smooth_curve(points: Array, samples: int = 6,
 
 
 def render_background(rng: np.random.Generator, h: int, w: int) -> Array:
-    """A textured, cluttered background.
+    """A textured, lightly cluttered, out-of-focus background.
 
     Args:
         rng: random generator.
@@ -100,26 +100,26 @@ def render_background(rng: np.random.Generator, h: int, w: int) -> Array:
     base = rng.uniform(20, 235, (g, g, 3)).astype(np.float32)
     # photographs are less saturated than random colours
     grey = base.mean(-1, keepdims=True)
-    base = grey + (base - grey) * np.float32(rng.uniform(0.25, 0.8))
+    base = grey + (base - grey) * np.float32(rng.uniform(0.1, 0.45))
     img = cv2.resize(base, (w, h), interpolation=cv2.INTER_CUBIC)
     kind = rng.integers(3)
     if kind == 0:  # fine noise texture
         n = rng.standard_normal((max(2, h // 3), max(2, w // 3)),
                                 dtype=np.float32)
         n = cv2.resize(n, (w, h), interpolation=cv2.INTER_LINEAR)
-        img += n[..., None] * np.float32(rng.uniform(6, 22))
+        img += n[..., None] * np.float32(rng.uniform(3, 10))
     elif kind == 1:  # stripes
         a = rng.uniform(0, np.pi)
         f = np.float32(2 * np.pi / rng.uniform(6, 30))
         xs = np.arange(w, dtype=np.float32) * np.float32(np.cos(a)) * f
         ys = np.arange(h, dtype=np.float32) * np.float32(np.sin(a)) * f
         wave = np.sin(ys[:, None] + xs[None, :])
-        amp = rng.uniform(8, 35) * rng.uniform(0.3, 1., 3)
+        amp = rng.uniform(4, 15) * rng.uniform(0.3, 1., 3)
         img += wave[..., None] * amp.astype(np.float32)
     img = np.clip(img, 0, 255).astype(np.uint8)
     # clutter: rectangles, discs, lines
     scale = max(h, w)
-    for _ in range(int(rng.integers(3, 12))):
+    for _ in range(int(rng.integers(0, 5))):
         col = rng.uniform(0, 255, 3)
         col = tuple(float(v) for v in col.mean() + (col - col.mean())
                     * rng.uniform(0.2, 0.9))
@@ -138,7 +138,8 @@ def render_background(rng: np.random.Generator, h: int, w: int) -> Array:
             q = c + rng.normal(0, r, 2)
             _line(img, np.stack([c, q]), np.array(col)[::-1],
                   rng.uniform(1, 4))
-    return img
+    # out of focus, as behind a portrait
+    return cv2.GaussianBlur(img, (0, 0), rng.uniform(1., 2.5))
 
 
 def apply_lighting(rng: np.random.Generator, img: Array, centre: Array,

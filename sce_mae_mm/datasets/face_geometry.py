@@ -23,8 +23,9 @@ _HAIR_COLOURS = np.array([
     [25., 20., 18.], [60., 40., 28.], [110., 75., 45.], [190., 150., 95.],
     [150., 70., 35.], [160., 160., 160.], [225., 215., 190.]])
 _IRIS_COLOURS = np.array([
-    [60., 40., 25.], [95., 65., 40.], [70., 110., 150.], [80., 120., 80.],
-    [40., 35., 35.]])
+    [50., 32., 20.], [75., 50., 30.], [55., 85., 115.], [60., 90., 60.],
+    [35., 30., 30.]])
+_LIP = np.array([175., 60., 70.])
 
 
 def sample_identity(rng: np.random.Generator) -> Dict:
@@ -41,17 +42,18 @@ def sample_identity(rng: np.random.Generator) -> Dict:
     skin = np.clip(skin + rng.normal(0, 8, 3), 0, 255)
     hair = _HAIR_COLOURS[rng.integers(len(_HAIR_COLOURS))]
     hair = np.clip(hair + rng.normal(0, 10, 3), 0, 255)
-    lip = np.clip(skin * np.array([0.85, 0.55, 0.55]) + rng.normal(0, 8, 3),
-                  0, 255)
+    # lips: a red shared by all faces, darkened with the skin
+    lip = np.clip(0.5 * skin * np.array([0.85, 0.55, 0.55]) + 0.5 * _LIP
+                  + rng.normal(0, 6, 3), 0, 255)
     return dict(
         eye_half=rng.uniform(0.46, 0.54),
         eye_w=rng.uniform(0.36, 0.46),
         eye_h=rng.uniform(0.17, 0.23),
-        iris_r=rng.uniform(0.07, 0.09),
+        iris_r=rng.uniform(0.085, 0.1),
         brow_gap=rng.uniform(0.2, 0.3),
         brow_arch=rng.uniform(0.0, 0.08),
         brow_len=rng.uniform(0.34, 0.46),
-        brow_thick=rng.uniform(0.035, 0.075),
+        brow_thick=rng.uniform(0.05, 0.08),
         nose_len=rng.uniform(0.52, 0.72),
         nose_w=rng.uniform(0.2, 0.32),
         mouth_y=rng.uniform(0.95, 1.18),

@@ -120,7 +120,7 @@ def draw_face(img: Array, ident: Dict, expr: Dict, pose: Dict,
         lift = up * 0.2 * s
         _poly(img, np.concatenate([upper, upper[::-1] + lift], 0), skin)
         _poly(img, np.concatenate([lower, lower[::-1] - lift], 0), skin)
-        _line(img, upper, np.array([30., 25., 25.]), max(1., 0.03 * s))
+        _line(img, upper, np.array([30., 25., 25.]), max(1., 0.045 * s))
         _line(img, lower, skin * 0.6, max(1., 0.015 * s))
     # nose: bridge shading, tip ball, nostrils, highlight at the tip (30)
     shade = skin * 0.8
@@ -138,7 +138,7 @@ def draw_face(img: Array, ident: Dict, expr: Dict, pose: Dict,
         c = 0.6 * pts[k] + 0.4 * pts[30]
         _ellipse(img, c, (0.05 * s, 0.028 * s), np.rad2deg(pose['roll']),
                  np.array([60., 35., 30.]))
-    _disc(img, pts[30], max(1., 0.05 * s),
+    _disc(img, pts[30], max(1., 0.06 * s),
           np.clip(skin * 1.15 + 15, 0, 255))
     # mouth
     outer = np.concatenate([smooth_curve(pts[48:55], 4),

@@ -48,21 +48,21 @@ from .face_renderer import render_face_image
 
 #: (split, fraction of the faces, minimum count)
 SPLIT_FRACTIONS: Tuple[Tuple[str, float, int], ...] = (
-    ('celeba_train', 0.20, 1),
-    ('celeba_val', 0.03, 1),
-    ('celeba_test', 0.03, 1),
-    ('mafl_train', 0.10, 1),
+    ('celeba_train', 0.40, 1),
+    ('celeba_val', 0.02, 1),
+    ('celeba_test', 0.02, 1),
+    ('mafl_train', 0.08, 1),
     ('mafl_test', 0.04, 2),
-    ('aflw_m_train', 0.14, 1),
-    ('aflw_m_test', 0.06, 1),
-    ('aflw_r_train', 0.14, 1),
-    ('aflw_r_test', 0.06, 1),
-    ('300w_afw', 0.03, 1),
-    ('300w_helen_trainset', 0.06, 1),
-    ('300w_lfpw_trainset', 0.04, 1),
-    ('300w_helen_testset', 0.03, 1),
-    ('300w_lfpw_testset', 0.02, 1),
-    ('300w_ibug', 0.02, 1),
+    ('aflw_m_train', 0.11, 1),
+    ('aflw_m_test', 0.04, 1),
+    ('aflw_r_train', 0.11, 1),
+    ('aflw_r_test', 0.04, 1),
+    ('300w_afw', 0.02, 1),
+    ('300w_helen_trainset', 0.04, 1),
+    ('300w_lfpw_trainset', 0.03, 1),
+    ('300w_helen_testset', 0.02, 1),
+    ('300w_lfpw_testset', 0.015, 1),
+    ('300w_ibug', 0.015, 1),
 )
 
 #: Directory names of the dataset roots below ``out``.

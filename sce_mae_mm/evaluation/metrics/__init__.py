@@ -1,5 +1,6 @@
 # Registered components are imported here.
 from .matching_metric import MAFLMatchingMetric
 from .nme_percent import NMEPercent
+from .silhouette_metric import LandmarkSilhouetteMetric
 
-__all__ = ['MAFLMatchingMetric', 'NMEPercent']
+__all__ = ['LandmarkSilhouetteMetric', 'MAFLMatchingMetric', 'NMEPercent']

@@ -12,11 +12,13 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseDataPreprocessor, BaseModel
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from ...evaluation.functional.matching import match_landmarks
+from ...evaluation.functional.matching import (match_landmarks,
+                                               sample_descriptors)
 
 _WHERE = 'LandmarkMatcher (sce_mae_mm/models/pose_estimators/matcher.py)'
 DESCRIPTORS = ('projector', 'backbone', 'concat')
@@ -244,7 +246,38 @@ class LandmarkMatcher(BaseModel):
             preds[group] = match_landmarks(desc[:, 0], desc[:, index],
                                            src_kpts, image_size,
                                            self.chunk_size).cpu().numpy()
+            landmarks = self.landmark_descriptors(
+                desc[:, index], data_samples, f'{group}_keypoints',
+                image_size)
+            preds[f'{group}_landmark'] = landmarks.cpu().numpy()
         for i, sample in enumerate(data_samples):
             for group in GROUPS:
                 sample.set_field(preds[group][i], f'pred_{group}_keypoints')
+                sample.set_field(preds[f'{group}_landmark'][i],
+                                 f'{group}_landmark_descriptors')
         return data_samples
+
+    @staticmethod
+    def landmark_descriptors(desc: Tensor, data_samples: list, key: str,
+                             image_size: Tuple[int, int]) -> Tensor:
+        """Unit descriptors of the images at their ground-truth landmarks.
+
+        Samples the map as its bilinear upsampling to ``image_size`` would
+        (the matching protocol), without building the full-size map.
+
+        Args:
+            desc (Tensor): (B, D, h, w) descriptor maps.
+            data_samples (list): samples carrying ``key`` (K, 2) pixels.
+            key (str): keypoint field, e.g. ``'same_keypoints'``.
+            image_size (tuple): (H, W) of the image the keypoints live in.
+
+        Returns:
+            Tensor: (B, K, D) L2-normalised descriptors.
+        """
+        if not any(key in s.metainfo or key in s for s in data_samples):
+            return desc.new_zeros(len(data_samples), 0, desc.shape[1])
+        kpts = LandmarkMatcher._keypoints(data_samples, key).to(desc.device)
+        scale = kpts.new_tensor([desc.shape[-1] / image_size[1],
+                                 desc.shape[-2] / image_size[0]])
+        low = (kpts + 0.5) * scale - 0.5  # same point on the h x w map
+        return F.normalize(sample_descriptors(desc, low), dim=-1)
