@@ -1,12 +1,13 @@
 """One training run per work dir: a lock file holding the owner's pid.
 
 Two runs on one ``--work-dir`` overwrite each other's ``epoch_N.pth`` and
-write into one log. :func:`lock_work_dir` takes an exclusive ``flock`` on
-``<work_dir>/.train.lock`` and writes the pid, host and command into it; a
-second run fails with :class:`WorkDirLockedError` naming the work dir and
-the pid that holds it. The operating system drops the lock when the owner
-exits, however it ends (SIGKILL included), so a stale file never blocks a
-``--resume``.
+write into one log. :func:`lock_work_dir` takes an exclusive lock on
+``<work_dir>/.train.lock`` (a POSIX record lock, ``lockf``) and writes the
+pid, host and command into it; a second run fails with
+:class:`WorkDirLockedError` naming the work dir and the pid that holds it.
+The operating system drops the lock when the owner exits, however it ends
+(SIGKILL included), and forked data-loader workers do not inherit it, so a
+stale file never blocks a ``--resume``.
 """
 import fcntl
 import os
@@ -46,7 +47,7 @@ def lock_work_dir(work_dir: str) -> str:
         return path
     handle = open(path, 'a+')
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.lockf(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         handle.seek(0)
         owner = handle.read().strip() or 'unknown'
@@ -72,7 +73,7 @@ def unlock_work_dir(work_dir: str) -> None:
     try:
         handle.seek(0)
         handle.truncate()
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        fcntl.lockf(handle.fileno(), fcntl.LOCK_UN)
     finally:
         handle.close()
 
