@@ -89,7 +89,7 @@ class CheckpointError(RuntimeError):
 
 #: what each top-level part of our models is trained by (for the messages)
 PART_HINTS = {
-    'backbone.': 'the encoder (stage 1, also inside stage-2 checkpoints)',
+    'backbone.': 'the encoder, from stage 1 (stage-2 checkpoints hold it)',
     'neck.': 'the projector: expected a stage-2 checkpoint',
     'head.': 'the landmark regressor: expected a detection checkpoint '
     'trained with tools/train.py (stage-2 checkpoints have no head)',
@@ -240,7 +240,10 @@ def check_checkpoint_fits(model: torch.nn.Module,
                 held = any(k.startswith(part) for k in state)
                 what = (f'no {part!r} keys' if not held else
                         f'the {part!r} keys do not match the model')
-                lines.append(f'{what} ({hint})')
+                lines.append(f'{what}: {hint}')
+        if any(k.startswith('neck.decoder') for k in state):
+            lines.append('it looks like a stage-1 (MAE) checkpoint: it has '
+                         'the MAE decoder (neck.decoder*)')
     raise CheckpointError('\n  '.join(lines))
 
 
