@@ -4,7 +4,9 @@ With a zero normalisation std or a huge learning rate the loss turns NaN,
 mmengine keeps training and checkpoints NaN weights. :class:`NonFiniteLossHook`
 checks the losses of every iteration before any later hook runs (the
 checkpoint hook included) and raises :class:`NonFiniteLossError`, so nothing
-is saved after the bad iteration and the run exits non-zero.
+is saved after the bad iteration and the run exits non-zero. A checkpoint
+whose weights are not all finite (an update that overflowed after a finite
+loss) is refused before it is written.
 """
 import math
 from typing import Any, Dict, Optional
@@ -72,3 +74,15 @@ class NonFiniteLossHook(Hook):
             f'; training stopped, nothing saved after this iteration '
             f'({saved}). Check the data normalisation (a zero std), the '
             'learning rate and the input data.')
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Refuse to write weights that are not all finite."""
+        bad = [k for k, v in checkpoint.get('state_dict', {}).items()
+               if isinstance(v, torch.Tensor) and v.is_floating_point()
+               and not torch.isfinite(v).all()]
+        if bad:
+            raise NonFiniteLossError(
+                f'non-finite weights after iteration {runner.iter + 1} '
+                f'(epoch {runner.epoch + 1}) in {len(bad)} tensors '
+                f'({", ".join(bad[:5])}); training stopped and this '
+                'checkpoint was not written')
