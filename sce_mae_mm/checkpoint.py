@@ -21,8 +21,7 @@ import os.path as osp
 import pickle
 import re
 from collections import OrderedDict
-from typing import (Callable, Dict, List, Optional, Sequence, Tuple,
-                    Union)
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import reliability_helpers  # noqa: F401  (SigkillAtIterHook)
 import torch
 from mmengine.config import Config
 from mmengine.fileio.backends import LocalBackend
 
-import reliability_helpers  # noqa: F401  (SigkillAtIterHook)
 from sce_mae_mm.engine import (NonFiniteLossError, WorkDirLockedError,
                                build_tool_runner, cpu_budget,
                                limit_cpu_threads, lock_work_dir,

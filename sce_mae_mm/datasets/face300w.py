@@ -24,8 +24,7 @@ from mmpose.registry import DATASETS
 
 from .face_dataset import (BaseFaceDataset, DatasetFormatError,
                            check_images_exist, image_file_size, make_sample,
-                           parse_floats, read_lines, require_dir,
-                           require_file)
+                           parse_floats, read_lines, require_dir, require_file)
 from .metainfo import face300w_metainfo
 
 #: (folder, box-file subset name) per split / subset
