@@ -182,3 +182,9 @@ def test_truncated_checkpoint_named(ckpts, synthetic_root, tmp_path):
         runner.test()
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         read_checkpoint(str(tmp_path / 'nope.pth'))
+    # --resume PATH (the toy runner config)
+    cfg = Config.fromfile(str(ROOT / 'tests' / 'configs_toy_runner.py'))
+    cfg.work_dir = str(tmp_path / 'resume')
+    cfg.merge_from_dict(dict(resume=True, load_from=bad))
+    with pytest.raises(CheckpointError, match=f'checkpoint {bad}: cannot'):
+        build_tool_runner(cfg).train()
