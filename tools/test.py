@@ -2,6 +2,10 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
         [--dump FILE] [--show-dir DIR] [--cfg-options k=v ...]
+
+The checkpoint must fit the config's model: a size mismatch or a missing
+part the model uses (e.g. a stage-1 checkpoint for a matching config, a
+stage-2 one for a detection config) stops with an error naming the file.
 """
 import argparse
 import os.path as osp
@@ -11,10 +15,11 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 from mmengine.config import Config
 from mmengine.hooks import Hook
-from mmengine.runner import Runner
 
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
-from sce_mae_mm.engine import (add_runtime_args, load_tool_config,
+from sce_mae_mm.checkpoint import CheckpointError
+from sce_mae_mm.engine import (add_runtime_args, build_tool_runner,
+                               limit_cpu_threads, load_tool_config,
                                teardown_launcher)
 
 
@@ -62,11 +67,15 @@ class SaveMetricsHook(Hook):
 
 def main() -> None:
     args = parse_args()
+    limit_cpu_threads()
     cfg = merge_args(load_tool_config(args), args)
-    runner = Runner.from_cfg(cfg)
+    runner = build_tool_runner(cfg)
     if args.out:
         runner.register_hook(SaveMetricsHook(args.out), priority='LOWEST')
-    runner.test()
+    try:
+        runner.test()
+    except CheckpointError as err:
+        raise SystemExit(f'{args.config}: {err}') from None
     teardown_launcher()
 
 

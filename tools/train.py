@@ -4,8 +4,13 @@ Same flags as mmpose's ``tools/train.py``::
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--auto-scale-lr] [--cfg-options k=v ...] [--launcher pytorch]
+
+The work dir is locked for the run (a second run on it is refused), a
+non-finite loss stops training with exit status 1, and torch's CPU threads
+follow ``OMP_NUM_THREADS`` or the cores this process may use.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 
@@ -13,11 +18,13 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 from mmengine.config import Config
 from mmengine.device import get_device
-from mmengine.runner import Runner
 
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
-from sce_mae_mm.engine import (add_runtime_args, load_tool_config,
-                               teardown_launcher)
+from sce_mae_mm.checkpoint import CheckpointError
+from sce_mae_mm.engine import (NonFiniteLossError, WorkDirLockedError,
+                               add_runtime_args, build_tool_runner,
+                               limit_cpu_threads, load_tool_config,
+                               lock_work_dir, teardown_launcher)
 
 
 def parse_args() -> argparse.Namespace:
@@ -75,12 +82,18 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main() -> None:
     args = parse_args()
+    limit_cpu_threads()
     cfg = merge_args(load_tool_config(args), args)
     if 'preprocess_cfg' in cfg:
         cfg.model.setdefault('data_preprocessor',
                              cfg.get('preprocess_cfg', {}))
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        if int(os.environ.get('RANK', '0')) == 0:
+            lock_work_dir(cfg.work_dir)  # before the runner writes anything
+        runner = build_tool_runner(cfg)
+        runner.train()
+    except (NonFiniteLossError, WorkDirLockedError, CheckpointError) as err:
+        raise SystemExit(f'{args.config}: {err}') from None
     teardown_launcher()
 
 

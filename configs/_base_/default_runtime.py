@@ -2,6 +2,11 @@
 default_scope = 'mmpose'
 custom_imports = dict(imports=['sce_mae_mm'], allow_failed_imports=False)
 
+# sce_mae_mm.engine.SCEMAERunner (built by tools/train.py and tools/test.py):
+# checkpoints that do not fit the model are refused, checkpoints are written
+# atomically, and a mid-epoch --resume continues at the next batch.
+runner_type = 'SCEMAERunner'
+
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
@@ -10,6 +15,14 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='PoseVisualizationHook', enable=False),
 )
+# Reliability (sce_mae_mm/engine/hooks): stop at the first NaN/inf loss
+# (nothing saved after it), one training run per work dir, and the RNG
+# state in every checkpoint so a resumed run equals an uninterrupted one.
+custom_hooks = [
+    dict(type='NonFiniteLossHook'),
+    dict(type='WorkDirLockHook'),
+    dict(type='RNGStateHook'),
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,

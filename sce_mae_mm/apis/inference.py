@@ -6,6 +6,7 @@ way (:func:`face_crop`): the pre-crop ``window`` (default: the whole image)
 is resized to 136×136 and the centre 96×96 kept, so a face should fill most
 of the image or window, as in the training data.
 """
+import warnings
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -14,12 +15,12 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmpose.apis import inference_topdown
 from mmpose.apis import init_model as init_pose_model
 from mmpose.registry import MODELS
 from torch import nn
 
+from ..checkpoint import load_fitting_checkpoint, required_parts
 from ..datasets.transforms.dve_crop import (apply_affine, dve_crop,
                                             dve_crop_matrix)
 from ..evaluation.functional.matching import match_landmarks
@@ -58,6 +59,12 @@ def _load_config(config: Union[str, Path, Config],
     return cfg
 
 
+def _config_name(config: Union[str, Path, Config]) -> str:
+    if isinstance(config, Config):
+        return config.filename or 'the config'
+    return str(config)
+
+
 def init_matcher(config: Union[str, Path, Config],
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
@@ -75,6 +82,11 @@ def init_matcher(config: Union[str, Path, Config],
         stride: override the cover-and-stride stride (8 = plain map).
         cfg_options: other config overrides.
 
+    Raises:
+        CheckpointError: the checkpoint cannot be read, has tensors of
+            other shapes (another arch) or lacks a part the descriptor uses
+            (``LandmarkMatcher.checkpoint_parts``), naming the file.
+
     Returns:
         the model in eval mode, with ``cfg`` attached.
     """
@@ -86,8 +98,9 @@ def init_matcher(config: Union[str, Path, Config],
     init_default_scope(cfg.get('default_scope', 'mmpose'))
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        load_checkpoint(model, checkpoint, map_location='cpu',
-                        revise_keys=[(r'^module\.', '')])
+        load_fitting_checkpoint(
+            model, checkpoint, required=required_parts(model),
+            where=f'the matcher of {_config_name(config)}')
     model.cfg = cfg
     return model.to(device).eval()
 
@@ -101,9 +114,26 @@ def init_detector(config: Union[str, Path, Config],
     A thin wrapper of :func:`mmpose.apis.init_model`: the detector is an
     ordinary mmpose ``TopdownPoseEstimator``. Target generation is dropped
     from the test pipeline (images have no labels at inference).
+
+    Raises:
+        CheckpointError: the checkpoint cannot be read or does not hold
+            every tensor of the detector with the config's shapes (e.g. a
+            stage-2 checkpoint has no head; another arch or landmark count
+            has other shapes), naming the file.
     """
     model = init_pose_model(
-        _load_config(config, cfg_options), checkpoint, device=device)
+        _load_config(config, cfg_options), None, device='cpu')
+    if checkpoint is None:
+        warnings.warn(f'init_detector({_config_name(config)}): no '
+                      'checkpoint, the head has random weights')
+    else:
+        ckpt = load_fitting_checkpoint(
+            model, checkpoint, required=None,
+            where=f'the detector of {_config_name(config)}')
+        meta = ckpt.get('meta', {}).get('dataset_meta')
+        if meta is not None:
+            model.dataset_meta = meta
+    model.to(device)
     dataset = model.cfg.test_dataloader.dataset
     dataset.pipeline = [
         t for t in dataset.pipeline if t['type'] != 'GenerateTarget'
@@ -172,13 +202,44 @@ def _invert(matrix: np.ndarray) -> np.ndarray:
     return np.linalg.inv(full)[:2]
 
 
+def _check_points(pts: np.ndarray, crop_pts: np.ndarray,
+                  image_shape: Tuple[int, ...], matrix: np.ndarray,
+                  size: int, outside: str) -> None:
+    """Raise (or warn) for source points the model cannot see."""
+    height, width = image_shape[:2]
+    finite = np.isfinite(pts).all(1)
+    in_image = finite & (pts[:, 0] >= 0) & (pts[:, 0] <= width) & (
+        pts[:, 1] >= 0) & (pts[:, 1] <= height)
+    in_crop = finite & (crop_pts >= 0).all(1) & (crop_pts <= size).all(1)
+    bad = ~(in_image & in_crop)
+    if not bad.any():
+        return
+    inverse = _invert(matrix)
+    (x1, y1), (x2, y2) = apply_affine(
+        np.array([[0., 0.], [size, size]]), inverse)
+    listed = ', '.join(
+        f'#{i} {tuple(float(v) for v in pts[i])} ' +
+        ('(not finite)' if not finite[i] else
+         '(outside the image)' if not in_image[i] else
+         '(outside the crop)') for i in np.flatnonzero(bad)[:10])
+    msg = (f'match_points: src_points outside the model\'s view: {listed}; '
+           f'the model sees x in [{x1:.1f}, {x2:.1f}], y in [{y1:.1f}, '
+           f'{y2:.1f}] of the {width}x{height} source image (the DVE crop '
+           'of src_window)')
+    if outside == 'warn':
+        warnings.warn(msg + '; their matches are not meaningful')
+    else:
+        raise ValueError(msg)
+
+
 @torch.no_grad()
 def match_points(model: nn.Module,
                  src_img: ImageLike,
                  tgt_img: ImageLike,
                  src_points: np.ndarray,
                  src_window: Window = None,
-                 tgt_window: Window = None) -> np.ndarray:
+                 tgt_window: Window = None,
+                 outside: str = 'error') -> np.ndarray:
     """Match points of one face into another.
 
     Args:
@@ -186,15 +247,33 @@ def match_points(model: nn.Module,
         src_img, tgt_img: image paths or BGR arrays.
         src_points: (K, 2) (x, y) pixels of the source image.
         src_window, tgt_window: optional pre-crop windows.
+        outside: ``'error'`` (default) raises for source points that are
+            not finite, lie outside the image or outside the 96-px crop
+            the model sees; ``'warn'`` warns naming them and matches anyway.
+
+    Raises:
+        ValueError: ``src_points`` not (K, 2), or points outside the
+            model's view (``outside='error'``).
 
     Returns:
         (K, 2) float32 (x, y) pixels of the target image.
     """
-    pts = np.asarray(src_points, np.float64).reshape(-1, 2)
+    if outside not in ('error', 'warn'):
+        raise ValueError(f"match_points: outside must be 'error' or 'warn', "
+                         f'got {outside!r}')
+    pts = np.asarray(src_points, np.float64)
+    if pts.ndim == 1 and pts.size and pts.size % 2 == 0:
+        pts = pts.reshape(-1, 2)  # a flat [x0, y0, x1, y1, ...]
+    if pts.ndim != 2 or pts.shape[1] != 2 or not len(pts):
+        raise ValueError(f'match_points: src_points must be (K, 2) (x, y) '
+                         f'pixels with K >= 1, got shape {pts.shape}')
+    src_img = _read(src_img)
     desc, (m_src, m_tgt) = extract_descriptors(
         model, [src_img, tgt_img], [src_window, tgt_window])
     size = (96, 96)
-    src_crop = torch.as_tensor(apply_affine(pts, m_src), dtype=torch.float32)
+    crop_pts = apply_affine(pts, m_src)
+    _check_points(pts, crop_pts, src_img.shape, m_src, size[0], outside)
+    src_crop = torch.as_tensor(crop_pts, dtype=torch.float32)
     pred = match_landmarks(desc[:1], desc[1:], src_crop[None].to(desc.device),
                            size)[0].cpu().numpy()
     return apply_affine(pred, _invert(m_tgt)).astype(np.float32)

@@ -22,7 +22,7 @@ from mmpose.registry import DATASETS
 
 from .face_dataset import (BaseFaceDataset, DatasetFormatError,
                            check_images_exist, make_sample, parse_floats,
-                           read_lines, require_file)
+                           read_lines, require_entries, require_file)
 from .metainfo import face5_metainfo
 
 
@@ -51,12 +51,15 @@ class AFLWMDataset(BaseFaceDataset):
             paths, kpts, lines, src = self._read_train()
         else:
             paths, kpts, lines, src = self._read_test()
+        require_entries(len(paths), src)
         self.check_count(len(paths), self.split, src)
         check_images_exist(paths, src, lines)
         window = (0., 0., float(self.image_size[0]),
                   float(self.image_size[1]))
-        return [make_sample(p, k, kp - 1., window, 'aflw_m')
-                for k, (p, kp) in enumerate(zip(paths, kpts))]
+        return [make_sample(p, k, kp - 1., window, 'aflw_m',
+                            layout_size=self.image_size, ann_file=src,
+                            ann_line=ln)
+                for k, (p, kp, ln) in enumerate(zip(paths, kpts, lines))]
 
     def _read_train(self):
         base = osp.join(self.data_root, 'aflw_cropped')
@@ -140,6 +143,11 @@ def read_aflw_keypoint_mat(path: str, what: str
     if gt.ndim != 3 or gt.shape[1:] != (5, 2):
         raise DatasetFormatError(
             f'{path}: expected "gt" of shape (N, 5, 2), got {gt.shape}')
+    bad = np.flatnonzero(~np.isfinite(gt).all(axis=(1, 2)))
+    if bad.size:
+        raise DatasetFormatError(
+            f'{path}: "gt" rows {(bad + 1).tolist()[:10]} (1-based) hold '
+            'non-finite values; expected finite (y, x) coordinates')
     hw = None
     if 'hw' in mat:
         hw = np.asarray(mat['hw'], np.float64)
@@ -147,6 +155,11 @@ def read_aflw_keypoint_mat(path: str, what: str
             raise DatasetFormatError(
                 f'{path}: expected "hw" of shape ({gt.shape[0]}, 2), got '
                 f'{hw.shape}')
+        bad = np.flatnonzero(~(np.isfinite(hw) & (hw > 0)).all(1))
+        if bad.size:
+            raise DatasetFormatError(
+                f'{path}: "hw" rows {(bad + 1).tolist()[:10]} (1-based) are '
+                'not positive finite (height, width)')
     return gt[:, :, ::-1].copy(), hw
 
 
@@ -177,6 +190,7 @@ class AFLWRDataset(BaseFaceDataset):
         root = self.data_root
         list_file = osp.join(root, f'aflw_{self.split}_images.txt')
         entries = read_lines(list_file, f'AFLW_R {self.split} image list')
+        require_entries(len(entries), list_file)
         mat_file = osp.join(root, f'aflw_{self.split}_keypoints.mat')
         kpts, hw = read_aflw_keypoint_mat(mat_file, 'AFLW_R keypoint file')
         if hw is None:
@@ -206,5 +220,7 @@ class AFLWRDataset(BaseFaceDataset):
         check_images_exist(paths, list_file, [ln for ln, _ in entries])
         return [make_sample(p, k, kpts[k],
                             (0., 0., float(hw[k, 1]), float(hw[k, 0])),
-                            'aflw_r')
+                            'aflw_r',
+                            layout_size=(float(hw[k, 1]), float(hw[k, 0])),
+                            ann_file=mat_file, ann_line=f'row {k + 1}')
                 for k, p in enumerate(paths)]

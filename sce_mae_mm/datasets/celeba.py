@@ -14,12 +14,15 @@ import numpy as np
 from mmpose.registry import DATASETS
 
 from .face_dataset import (BaseFaceDataset, DatasetFormatError,
-                           check_images_exist, make_sample, parse_floats,
-                           read_lines, require_file)
+                           check_images_exist, image_file_size, make_sample,
+                           parse_floats, read_lines, require_entries,
+                           require_file, screen_landmarks)
 from .metainfo import face5_metainfo
 
 #: DVE pre-crop window of an aligned CelebA image (x1, y1, x2, y2)
 CELEBA_WINDOW = (0., 30., 178., 208.)
+#: (width, height) of every aligned CelebA image
+CELEBA_SIZE = (178, 218)
 CELEBA_NUM_IMAGES = 202599
 
 LANDMARK_FILE = osp.join('Anno', 'list_landmarks_align_celeba.txt')
@@ -42,7 +45,7 @@ def celeba_image_dir(root: str, use_hq: Optional[bool] = None) -> str:
 
 
 def read_celeba_landmarks(root: str) -> Tuple[Dict[str, int], np.ndarray,
-                                              str]:
+                                              str, List[int]]:
     """Parse ``Anno/list_landmarks_align_celeba.txt``.
 
     Args:
@@ -50,7 +53,7 @@ def read_celeba_landmarks(root: str) -> Tuple[Dict[str, int], np.ndarray,
 
     Returns:
         tuple: ``index`` (file name -> row), ``kpts`` (N, 5, 2) float64
-        (x, y) as stored, and the file path.
+        (x, y) as stored, the file path, and the line of each row.
     """
     path = osp.join(root, LANDMARK_FILE)
     lines = read_lines(path, 'CelebA landmark file')
@@ -70,6 +73,7 @@ def read_celeba_landmarks(root: str) -> Tuple[Dict[str, int], np.ndarray,
             f'{path}, line {ln}: expected a header of 10 column names '
             f'(lefteye_x ... rightmouth_y), got {header!r}')
     index: Dict[str, int] = {}
+    row_lines: List[int] = []
     kpts = np.empty((len(lines) - 2, 10), np.float64)
     for k, (ln, text) in enumerate(lines[2:]):
         tok = text.split()
@@ -79,11 +83,13 @@ def read_celeba_landmarks(root: str) -> Tuple[Dict[str, int], np.ndarray,
                 f'lmy rmx rmy" (11 fields), got {len(tok)} fields: {text!r}')
         kpts[k] = parse_floats(tok[1:], path, ln, '10 landmark coordinates')
         index[tok[0]] = k
+        row_lines.append(ln)
+    require_entries(len(index), path)
     if count != len(index):
         raise DatasetFormatError(
             f'{path}: line 1 announces {count} images but {len(index)} '
             'landmark rows follow')
-    return index, kpts.reshape(-1, 5, 2), path
+    return index, kpts.reshape(-1, 5, 2), path, row_lines
 
 
 def read_celeba_partition(root: str) -> Tuple[List[Tuple[str, int]], str]:
@@ -100,6 +106,7 @@ def read_celeba_partition(root: str) -> Tuple[List[Tuple[str, int]], str]:
             raise DatasetFormatError(
                 f'{path}, line {ln}: expected "<file> 0|1|2", got {text!r}')
         out.append((tok[0], int(tok[1])))
+    require_entries(len(out), path)
     return out, path
 
 
@@ -120,17 +127,32 @@ def read_mafl_list(root: str, split: str) -> Tuple[List[str], List[int],
                 f'{text!r}')
         names.append(tok[0])
         lines.append(ln)
+    require_entries(len(names), path)
     return names, lines, path
 
 
+def _celeba_sample(img_dir: str, name: str, img_id: int, kpts: np.ndarray,
+                   lm_path: str, lm_line: int, dataset_name: str) -> dict:
+    return make_sample(
+        osp.join(img_dir, name), img_id, kpts, CELEBA_WINDOW, dataset_name,
+        layout_size=CELEBA_SIZE, ann_file=lm_path, ann_line=lm_line)
+
+
 def mafl_samples(root: str, split: str, use_hq: Optional[bool],
-                 dataset_name: str) -> Tuple[List[dict], str]:
+                 dataset_name: str,
+                 screen: bool = True) -> Tuple[List[dict], str]:
     """MAFL samples in list-file order (shared with the matching set).
+
+    Args:
+        root, split, use_hq, dataset_name: see :class:`MAFLDataset`.
+        screen: refuse landmarks far outside the image and images whose
+            header size is not 178x218 here (for readers whose pipeline
+            does not decode through ``LoadImage``, the matching pairs).
 
     Returns:
         tuple: samples, the list file path.
     """
-    index, kpts, lm_path = read_celeba_landmarks(root)
+    index, kpts, lm_path, lm_lines = read_celeba_landmarks(root)
     names, lines, path = read_mafl_list(root, split)
     img_dir = celeba_image_dir(root, use_hq)
     samples = []
@@ -138,10 +160,21 @@ def mafl_samples(root: str, split: str, use_hq: Optional[bool],
         if name not in index:
             raise DatasetFormatError(
                 f'{path}, line {ln}: {name} has no landmarks in {lm_path}')
-        samples.append(make_sample(
-            osp.join(img_dir, name), _image_number(name, path, ln),
-            kpts[index[name]], CELEBA_WINDOW, dataset_name))
+        row = index[name]
+        samples.append(_celeba_sample(
+            img_dir, name, _image_number(name, path, ln), kpts[row],
+            lm_path, lm_lines[row], dataset_name))
     check_images_exist([s['img_path'] for s in samples], path, lines)
+    if screen:
+        screen_landmarks(samples)
+        for sample, ln in zip(samples, lines):
+            size = image_file_size(sample['img_path'])
+            if tuple(size) != CELEBA_SIZE:
+                raise DatasetFormatError(
+                    f'image {sample["img_path"]} (listed in {path}, line '
+                    f'{ln}) is {size[0]}x{size[1]}, expected '
+                    f'{CELEBA_SIZE[0]}x{CELEBA_SIZE[1]} (the aligned '
+                    'CelebA layout)')
     return samples, path
 
 
@@ -183,7 +216,7 @@ class CelebADataset(BaseFaceDataset):
 
     def load_data_list(self) -> List[dict]:
         root = self.data_root
-        index, kpts, lm_path = read_celeba_landmarks(root)
+        index, kpts, lm_path, lm_lines = read_celeba_landmarks(root)
         self.check_count(len(index), 'all', lm_path)
         parts, part_path = read_celeba_partition(root)
         self.check_count(len(parts), 'all', part_path)
@@ -204,10 +237,10 @@ class CelebADataset(BaseFaceDataset):
                 raise DatasetFormatError(
                     f'{part_path}, line {k + 1}: {name} has no landmarks '
                     f'in {lm_path}')
-            samples.append(make_sample(
-                osp.join(img_dir, name), _image_number(name, part_path,
-                                                       k + 1),
-                kpts[index[name]], CELEBA_WINDOW, 'celeba'))
+            row = index[name]
+            samples.append(_celeba_sample(
+                img_dir, name, _image_number(name, part_path, k + 1),
+                kpts[row], lm_path, lm_lines[row], 'celeba'))
             lines.append(k + 1)
         check_images_exist([s['img_path'] for s in samples], part_path,
                            lines)
@@ -239,6 +272,6 @@ class MAFLDataset(BaseFaceDataset):
         require_file(osp.join(self.data_root, MAFL_FILES[self.split]),
                      f'MAFL {self.split} list')
         samples, path = mafl_samples(self.data_root, self.split, self.use_hq,
-                                     'mafl')
+                                     'mafl', screen=False)
         self.check_count(len(samples), self.split, path)
         return samples

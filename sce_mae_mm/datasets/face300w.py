@@ -23,8 +23,8 @@ import scipy.io
 from mmpose.registry import DATASETS
 
 from .face_dataset import (BaseFaceDataset, DatasetFormatError,
-                           check_images_exist, make_sample, parse_floats,
-                           read_lines, require_dir, require_file)
+                           check_images_exist, image_file_size, make_sample,
+                           parse_floats, read_lines, require_dir, require_file)
 from .metainfo import face300w_metainfo
 
 #: (folder, box-file subset name) per split / subset
@@ -166,6 +166,10 @@ def read_box_file(path: str) -> List[Tuple[str, np.ndarray]]:
             raise DatasetFormatError(
                 f'{path}: bounding_boxes entry {k + 1} ({name}): expected '
                 f'bb_ground_truth with 4 values, got {box.size}')
+        if not np.isfinite(box).all():
+            raise DatasetFormatError(
+                f'{path}: bounding_boxes entry {k + 1} ({name}): '
+                f'bb_ground_truth holds non-finite values {box.tolist()}')
         out.append((name, box))
     return out
 
@@ -224,9 +228,12 @@ class Face300WDVEDataset(BaseFaceDataset):
             paths = [osp.join(root, folder, name) for name, _ in entries]
             check_images_exist(paths, box_file)
             for (name, box), path in zip(entries, paths):
-                pts = read_pts(osp.splitext(path)[0] + '.pts')
+                pts_file = osp.splitext(path)[0] + '.pts'
+                pts = read_pts(pts_file)
                 samples.append(make_sample(
                     path, len(samples), pts - 1., dve_300w_window(box),
-                    '300w', gt_box=box.astype(np.float32)))
+                    '300w', gt_box=box.astype(np.float32),
+                    image_wh=image_file_size(path), ann_file=pts_file,
+                    ann_line='the point list'))
         self.check_count(len(samples), key, f'the box files under {root}')
         return samples

@@ -1,8 +1,18 @@
-from .hooks import MatchingVisualizationHook
-from .tools_utils import (add_runtime_args, enable_visualization,
+from .hooks import (MatchingVisualizationHook, NonFiniteLossError,
+                    NonFiniteLossHook, RNGStateHook, WorkDirLockHook)
+from .loops import ResumableEpochBasedTrainLoop
+from .pretrained_init import FittingPretrainedInit
+from .runner import SCEMAERunner
+from .tools_utils import (add_runtime_args, build_tool_runner, cpu_budget,
+                          enable_visualization, limit_cpu_threads,
                           load_tool_config, setup_launcher, teardown_launcher)
+from .work_dir_lock import WorkDirLockedError, lock_work_dir, unlock_work_dir
 
 __all__ = [
-    'MatchingVisualizationHook', 'add_runtime_args', 'enable_visualization',
-    'load_tool_config', 'setup_launcher', 'teardown_launcher'
+    'MatchingVisualizationHook', 'NonFiniteLossError', 'NonFiniteLossHook',
+    'RNGStateHook', 'WorkDirLockHook', 'ResumableEpochBasedTrainLoop',
+    'FittingPretrainedInit', 'SCEMAERunner', 'WorkDirLockedError',
+    'add_runtime_args', 'build_tool_runner', 'cpu_budget',
+    'enable_visualization', 'limit_cpu_threads', 'load_tool_config',
+    'lock_work_dir', 'setup_launcher', 'teardown_launcher', 'unlock_work_dir'
 ]

@@ -1,5 +1,6 @@
 """Helpers shared by ``tools/train.py`` and ``tools/test.py``."""
 import argparse
+import math
 import os
 import os.path as osp
 
@@ -109,3 +110,61 @@ def enable_visualization(cfg: Config, config_path: str, show: bool,
     if show_dir:
         vis.out_dir = show_dir
     return cfg
+
+
+def cpu_budget() -> int:
+    """The CPU cores this process may use: its affinity mask, capped by a
+    cgroup (v2) CPU quota when one is set."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    try:
+        with open('/sys/fs/cgroup/cpu.max') as f:
+            quota, period = f.read().split()[:2]
+        if quota != 'max':
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
+
+
+def limit_cpu_threads() -> int:
+    """Set torch's intra-op thread count for a CPU run of our tools.
+
+    ``OMP_NUM_THREADS`` wins when set; otherwise the threads are capped to
+    :func:`cpu_budget` shared among the processes of this machine
+    (``LOCAL_WORLD_SIZE``), so a loaded or shared machine is not
+    oversubscribed.
+
+    Raises:
+        ValueError: ``OMP_NUM_THREADS`` is not a positive integer.
+
+    Returns:
+        the thread count set.
+    """
+    env = os.environ.get('OMP_NUM_THREADS', '').strip()
+    if env:
+        try:
+            threads = int(env)
+        except ValueError:
+            threads = 0
+        if threads < 1:
+            raise ValueError(f'OMP_NUM_THREADS={env!r}: expected a positive '
+                             'integer')
+    else:
+        local = max(1, int(os.environ.get('LOCAL_WORLD_SIZE', '1') or 1))
+        threads = max(1, min(torch.get_num_threads(), cpu_budget() // local))
+    torch.set_num_threads(threads)
+    return threads
+
+
+def build_tool_runner(cfg: Config):
+    """The config's ``runner_type`` (default ``SCEMAERunner``) from it."""
+    from mmpose.registry import RUNNERS
+    kind = cfg.setdefault('runner_type', 'SCEMAERunner')
+    runner_cls = RUNNERS.get(kind) if isinstance(kind, str) else kind
+    if runner_cls is None:
+        raise KeyError(f'runner_type={kind!r}: not a registered runner '
+                       f'(expected e.g. SCEMAERunner)')
+    return runner_cls.from_cfg(cfg)

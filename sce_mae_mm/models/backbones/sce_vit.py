@@ -20,11 +20,11 @@ from typing import Dict, List, Optional, Tuple
 import torch
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
-from mmengine.runner.checkpoint import _load_checkpoint
 from mmpose.registry import MODELS
 from mmpretrain.models import VisionTransformer
 from torch import Tensor
 
+from ...checkpoint import CheckpointError, read_checkpoint
 from ..utils.cover_and_stride import cover_and_stride
 
 __all__ = ['SCEViT', 'cls_patch_attention', 'stage1_encoder_state_dict']
@@ -144,20 +144,32 @@ class SCEViT(BaseModule):
         """Load the encoder from a runner checkpoint's ``backbone.`` keys.
 
         Raises:
-            RuntimeError: an encoder weight is missing from the checkpoint.
+            CheckpointError: the file cannot be read, an encoder weight is
+                missing or has another shape (another arch).
 
         Returns:
             list[str]: the unexpected (ignored) checkpoint keys.
         """
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+        ckpt = read_checkpoint(checkpoint, map_location='cpu')
         state = stage1_encoder_state_dict(ckpt)
         if not state:
-            raise RuntimeError(
+            raise CheckpointError(
                 f'{__file__}: checkpoint {checkpoint} holds no "backbone." '
                 f'keys; expected a stage-1 runner checkpoint (mmpretrain MAE)')
+        own = self.vit.state_dict()
+        mismatched = [
+            f'{k}: checkpoint {tuple(v.shape)}, model {tuple(own[k].shape)}'
+            for k, v in state.items()
+            if k in own and tuple(v.shape) != tuple(own[k].shape)]
+        if mismatched:
+            raise CheckpointError(
+                f'{__file__}: checkpoint {checkpoint} does not fit SCEViT '
+                f'(arch {self.arch!r}, patch {self.patch_size}, img_size '
+                f'{self.img_size}): size mismatch for {len(mismatched)} '
+                f'tensors: {"; ".join(mismatched[:6])}')
         result = self.vit.load_state_dict(state, strict=False)
         if result.missing_keys:
-            raise RuntimeError(
+            raise CheckpointError(
                 f'{__file__}: checkpoint {checkpoint} lacks encoder weights '
                 f'{result.missing_keys} for arch {self.arch!r}, patch '
                 f'{self.patch_size}')

@@ -150,6 +150,17 @@ class LandmarkMatcher(BaseModel):
         """The matcher is never trained: always eval mode."""
         return super().train(False)
 
+    def checkpoint_parts(self) -> Tuple[str, ...]:
+        """Key prefixes an evaluation checkpoint must hold: the parts the
+        descriptor uses (``neck.`` only for ``'projector'``/``'concat'``),
+        less a backbone that loaded its own ``checkpoint``."""
+        parts = []
+        if getattr(self.backbone, 'checkpoint', None) is None:
+            parts.append('backbone.')
+        if self.descriptor != 'backbone':
+            parts.append('neck.')
+        return tuple(parts)
+
     def init_weights(self) -> None:
         """Initialise, then freeze again."""
         super().init_weights()
