@@ -4,9 +4,9 @@
 # Paper settings (SPEC section 3): attentive rate eta = 0.1 (DeiT-T/S; 0.25
 # for DeiT-B), K_c = 4 clusters, split and clustering on layer index 2 (the
 # third block, Table S4), repellence r_att-att = 5, r_att-inatt = 5,
-# r_inatt-inatt = 2 (paper section 4). Projector output D = 128 for DeiT-S (64 for DeiT-T,
-# 256 for DeiT-B, the dimensions of paper Table 1; change `proj_dims` for
-# the other rows).
+# r_inatt-inatt = 2 (paper section 4). Projector output D = 128 for DeiT-S
+# (64 for DeiT-T, 256 for DeiT-B, the dimensions of paper Table 1; change
+# `proj_dims` for the other rows).
 # Our defaults where the paper is silent: tau = 1/7 (ContrastLandmark's x7
 # cosine scaling), DPC-kNN density with k = 5, centre-feature approximation,
 # AdamW lr 1e-3 weight decay 0.05, batch 64, 10 epochs, 1 warm-up epoch then

@@ -265,8 +265,7 @@ def test_matching_pair_warp(tmp_path):
 
 
 def test_nearest_grid_keypoints_is_dves_rule():
-    from sce_mae_mm.datasets.transforms.matching import \
-        nearest_grid_keypoints
+    from sce_mae_mm.datasets.transforms.matching import nearest_grid_keypoints
     from sce_mae_mm.datasets.transforms.tps_warp import tps_sampling_map
     rng = np.random.default_rng(3)
     g1 = sample_tps_params(rng, 0.0005, 0.005, 0.05, 0.05, 2.5)

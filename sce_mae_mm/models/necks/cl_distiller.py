@@ -1,4 +1,4 @@
-"""ContrastLandmark's feature projector (its ``FeatDistiller``, SPEC section 7).
+"""ContrastLandmark's feature projector (``FeatDistiller``, SPEC section 7).
 
 CL's second stage (``models/feat_distiller.py``, ``train_feature_projector.py``
 of its public code) upsamples the frozen features bilinearly to a fixed size
