@@ -3,14 +3,18 @@
 #
 # Paper settings (SPEC section 3): attentive rate eta = 0.1 (DeiT-T/S; 0.25
 # for DeiT-B), K_c = 4 clusters, split and clustering on layer index 2 (the
-# third block, Table S4), repellence r_att-att = 5, r_att-inatt = 2,
-# r_inatt-inatt = 5. Projector output D = 128 for DeiT-S (64 for DeiT-T,
-# 256 for DeiT-B, the dimensions of paper Table 1; change `proj_dims` for
-# the other rows).
+# third block, Table S4), repellence r_att-att = 5, r_att-inatt = 5,
+# r_inatt-inatt = 2 (paper section 4). Projector output D = 128 for DeiT-S
+# (64 for DeiT-T, 256 for DeiT-B, the dimensions of paper Table 1; change
+# `proj_dims` for the other rows).
 # Our defaults where the paper is silent: tau = 1/7 (ContrastLandmark's x7
 # cosine scaling), DPC-kNN density with k = 5, centre-feature approximation,
 # AdamW lr 1e-3 weight decay 0.05, batch 64, 10 epochs, 1 warm-up epoch then
-# cosine, no augmentation (the loss compares tokens of one image).
+# cosine, no augmentation (the loss compares tokens of one image), the
+# pointwise projector (`projector = 'SpatialProjector'` adds 3x3 token-grid
+# context, through which the approximation reaches the loss), the split
+# attention from the clustering layer (`attention_layer_index`), f_loc in
+# grid cells (`distance_unit = 'pixel'`: input pixels).
 #
 # Point it at a stage-1 checkpoint:
 #   python tools/train.py configs/sce_mae_deit_s_stage2.py \
@@ -25,6 +29,9 @@ stage1_checkpoint = 'work_dirs/sce_mae_deit_s_stage1/epoch_400.pth'
 layer_index = 2  # 0-based block for the split and the clustering
 eta = 0.1  # attentive rate: 0.1 DeiT-T/S, 0.25 DeiT-B
 num_clusters = 4  # K_c
+attention_layer_index = None  # split attention layer; None = layer_index
+projector = 'Projector'  # pointwise; or 'SpatialProjector' (3x3 context)
+distance_unit = 'cell'  # unit of f_loc = log(d + 1): 'cell' or 'pixel'
 
 # SPEC section 5 normalisation (RGB, 0-255 scale); images load as BGR
 data_mean = [0.5084 * 255, 0.4224 * 255, 0.3769 * 255]
@@ -37,6 +44,7 @@ model = dict(
         mean=data_mean,
         std=data_std,
         bgr_to_rgb=True),
+    attention_layer_index=attention_layer_index,
     backbone=dict(
         type='SCEViT',
         arch=arch,
@@ -55,13 +63,15 @@ model = dict(
         knn=5,
         density='knn',  # or 'all' (the paper's all-token form)
         approximation='centre',  # or 'mean' (cluster mean)
-        concat_backbone=False),
+        concat_backbone=False,
+        projector=dict(type=projector)),
     loss=dict(
         type='LCRLoss',
         tau=1. / 7,
         r_att_att=5.,
-        r_att_inatt=2.,
-        r_inatt_inatt=5.,
+        r_att_inatt=5.,
+        r_inatt_inatt=2.,
+        distance_unit=distance_unit,
         loss_weight=1.))
 
 # ----------------------------------------------------------------- data

@@ -162,3 +162,61 @@ def test_bad_inputs_raise():
     with pytest.raises(ValueError, match='approximation must be'):
         _carb(approximation='median')
     assert isinstance(_carb(), CARB)
+
+
+def _selected_loss(carb, last, tokens, cls_attn):
+    from sce_mae_mm.models.losses import lcr_loss
+    torch.manual_seed(0)
+    out = carb.forward_train(last, tokens, cls_attn)
+    return lcr_loss(out['feats'], out['positions'], out['attentive'],
+                    valid=out['valid'])
+
+
+@pytest.mark.parametrize('projector', ['Projector', 'SpatialProjector'])
+def test_approximation_changes_the_loss_only_with_spatial_context(
+        projector):
+    last, tokens, cls_attn = _backbone_outputs(5)
+    losses = {}
+    for mode in ('none', 'centre', 'mean'):
+        torch.manual_seed(1)
+        carb = _carb(approximation=mode, projector=dict(type=projector))
+        losses[mode] = _selected_loss(carb, last, tokens, cls_attn).item()
+    if projector == 'Projector':
+        # pointwise: the selected tokens keep their features under 'centre'
+        assert losses['centre'] == pytest.approx(losses['none'], abs=1e-7)
+    else:
+        assert abs(losses['centre'] - losses['none']) > 1e-4
+        assert abs(losses['mean'] - losses['none']) > 1e-4
+        assert abs(losses['mean'] - losses['centre']) > 1e-4
+
+
+def test_spatial_projector_context_padding_and_dilation():
+    from sce_mae_mm.models.necks import SpatialProjector
+    torch.manual_seed(0)
+    proj = SpatialProjector(16, 8)
+    x = torch.randn(1, 16, 12, 12)
+    out = proj(x)
+    assert out.shape == (1, 8, 12, 12)
+    assert torch.allclose(out.norm(dim=1), torch.ones(1, 12, 12), atol=1e-5)
+    # a 3x3 neighbourhood: (5, 5) changes (6, 6) but not (8, 8)
+    x2 = x.clone()
+    x2[:, :, 5, 5] += 1.
+    out2 = proj(x2)
+    assert not torch.allclose(out2[:, :, 6, 6], out[:, :, 6, 6])
+    assert torch.allclose(out2[:, :, 8, 8], out[:, :, 8, 8])
+    # replicate padding: a constant map gives a constant output
+    const = proj(torch.ones(1, 16, 12, 12))
+    assert torch.allclose(const, const[:, :, :1, :1].expand_as(const),
+                          atol=1e-6)
+    # a 48x48 (stride-2) map: taps 4 cells (one token, 8 px) apart, so its
+    # every 4th cell equals the projection of the 12x12 sub-grid
+    dense = torch.randn(1, 16, 48, 48)
+    assert proj.dilation(48, 48) == 4
+    sub = dense[:, :, 1::4, 1::4]
+    strided = proj(dense)[:, :, 1::4, 1::4]
+    torch.testing.assert_close(strided[..., 1:-1, 1:-1],
+                               proj(sub)[..., 1:-1, 1:-1])
+    with pytest.raises(ValueError, match='multiple'):
+        proj(torch.randn(1, 16, 10, 10))
+    with pytest.raises(ValueError, match='kernel_size'):
+        SpatialProjector(16, 8, kernel_size=2)

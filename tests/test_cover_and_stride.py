@@ -103,6 +103,29 @@ def test_chunked_equals_single_call(data):
     single = cover_and_stride(fn, crop, PATCH, 2)
     chunked = cover_and_stride(fn, crop, PATCH, 2, chunk_size=5)
     assert torch.equal(single, chunked)
+    one_call = cover_and_stride(fn, crop, PATCH, 2, chunk_size=10 ** 6)
+    torch.testing.assert_close(single, one_call, rtol=0, atol=1e-6)
+
+
+def test_default_chunking_by_device(data):
+    from sce_mae_mm.models.utils.cover_and_stride import auto_chunk_size
+    images, weight = data
+    # CPU: calls of B copies (a loop's call size); accelerators: one call
+    assert auto_chunk_size(3, 16, torch.device('cpu')) == 3
+    assert auto_chunk_size(3, 1, torch.device('cpu')) is None
+    assert auto_chunk_size(3, 16, torch.device('cuda')) is None
+    crop = images[:, :, PATCH:-PATCH, PATCH:-PATCH]
+    sizes = []
+    base = _local_fn(weight)
+
+    def fn(x):
+        sizes.append(x.shape[0])
+        return base(x)
+
+    cover_and_stride(fn, crop, PATCH, 2)
+    assert sizes == [crop.shape[0]] * 16
+    with pytest.raises(ValueError, match='chunk_size'):
+        cover_and_stride(base, crop, PATCH, 2, chunk_size=0)
 
 
 def test_offsets_and_margin():

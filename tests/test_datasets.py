@@ -154,16 +154,27 @@ def test_check_size(synthetic_root):
         Face300WDVEDataset(str(synthetic_root / '300w/300w'), split='train')
 
 
-def test_matching_dataset(synthetic_root, synthetic_manifest):
-    root = str(synthetic_root / 'celeba')
+def test_matching_dataset(synthetic_root, synthetic_manifest, tmp_path):
+    import shutil
+    root = str(tmp_path / 'celeba')
+    shutil.copytree(str(synthetic_root / 'celeba'), root)
+    listed = (tmp_path / 'celeba/MAFL/testing.txt')
+    names = listed.read_text().split()[::-1]  # an unsorted list file
+    listed.write_text('\n'.join(names) + '\n')
+    assert names != sorted(names)
     pipeline = [dict(type='MatchingPairWarp', seed=0),
                 dict(type='PackMatchingInputs')]
     ds = MAFLMatchingDataset(root, check_size=False, pipeline=pipeline)
-    names = (synthetic_root / 'celeba/MAFL/testing.txt').read_text().split()
     assert len(ds) == len(names) // 2 == 2
+    # DVE's pairs: ascending file-name order, not the list file's
     info = ds.get_data_info(1)
-    assert [osp.basename(p) for p in info['img_paths']] == names[2:4]
+    assert [osp.basename(p) for p in info['img_paths']] == sorted(names)[2:4]
+    listed_ds = MAFLMatchingDataset(root, check_size=False, order='list')
+    assert [osp.basename(p) for p in listed_ds.get_data_info(1)[
+        'img_paths']] == names[2:4]
     assert info['keypoints'].shape == (2, 5, 2)
+    with pytest.raises(ValueError, match='order'):
+        MAFLMatchingDataset(root, check_size=False, order='random')
     a, b = ds[1], MAFLMatchingDataset(root, check_size=False,
                                       pipeline=pipeline)[1]
     assert tuple(a['inputs'].shape) == (3, 3, 96, 96)
@@ -172,6 +183,19 @@ def test_matching_dataset(synthetic_root, synthetic_manifest):
         np.testing.assert_array_equal(a['data_samples'].metainfo[key],
                                       b['data_samples'].metainfo[key])
     assert a['data_samples'].metainfo['pair_id'] == 1
+    # DVE's keypoint rule: integer ground truth in every packed sample
+    for i in range(len(ds)):
+        meta = ds[i]['data_samples'].metainfo
+        for key in ('src_keypoints', 'same_keypoints', 'diff_keypoints'):
+            np.testing.assert_array_equal(meta[key], np.round(meta[key]))
+    # MAFL training images for model selection off the test set
+    train = MAFLMatchingDataset(root, check_size=False, split='train',
+                                max_images=4)
+    assert len(train) == 2
+    train_names = sorted((tmp_path / 'celeba/MAFL/training.txt')
+                         .read_text().split())
+    assert [osp.basename(p) for p in train.get_data_info(0)[
+        'img_paths']] == train_names[:2]
 
 
 def _load_cfg(name, data_root):

@@ -6,11 +6,12 @@ import torch
 
 from sce_mae_mm.models.losses import LCRLoss, lcr_loss
 
-R = dict(r_att_att=5., r_att_inatt=2., r_inatt_inatt=5.)
+# the paper's values (section 4): att-att 5, att-inatt 5, inatt-inatt 2
+R = dict(r_att_att=5., r_att_inatt=5., r_inatt_inatt=2.)
 
 
 def reference_lcr(feats, positions, attentive, tau, r_att_att, r_att_inatt,
-                  r_inatt_inatt, valid=None):
+                  r_inatt_inatt, valid=None, unit=1.):
     """Eq. 4-7 with Python loops (float64)."""
     batch, num = attentive.shape
     if valid is None:
@@ -32,7 +33,7 @@ def reference_lcr(feats, positions, attentive, tau, r_att_att, r_att_inatt,
                 prob = math.exp(logits[j]) / norm
                 dx = positions[b][i][0] - positions[b][j][0]
                 dy = positions[b][i][1] - positions[b][j][1]
-                f_loc = math.log(math.sqrt(dx * dx + dy * dy) + 1)
+                f_loc = math.log(unit * math.sqrt(dx * dx + dy * dy) + 1)
                 a_i, a_j = bool(attentive[b, i]), bool(attentive[b, j])
                 if a_i and a_j:
                     lam = r_att_att
@@ -141,7 +142,8 @@ def test_module_defaults_and_weight():
     feats, positions, attentive = _inputs(6)
     module = LCRLoss(loss_weight=2.)
     assert (module.tau, module.r_att_att, module.r_att_inatt,
-            module.r_inatt_inatt) == (1. / 7, 5., 2., 5.)
+            module.r_inatt_inatt) == (1. / 7, 5., 5., 2.)
+    assert module.distance_unit == 'cell'
     expected = 2. * reference_lcr(feats, positions, attentive, 1. / 7, **R)
     assert module(feats, positions, attentive).item() == pytest.approx(
         expected, abs=1e-5)
@@ -159,3 +161,33 @@ def test_bad_inputs_raise(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         lcr_loss(**args)
+
+
+def test_pixel_distance_unit():
+    feats, positions, attentive = _inputs(8)
+    module = LCRLoss(distance_unit='pixel', patch_size=8)
+    expected = reference_lcr(feats, positions, attentive, 1. / 7, **R,
+                             unit=8.)
+    got = module(feats, positions, attentive).item()
+    assert got == pytest.approx(expected, abs=1e-5)
+    cells = LCRLoss()(feats, positions, attentive).item()
+    assert abs(got - cells) > 1e-3
+    # the weight ratio of a d = 1 to a d = 10 token: 0.29 cells, 0.50 px
+    assert math.log(2) / math.log(11) == pytest.approx(0.289, abs=1e-3)
+    assert math.log(9) / math.log(81) == pytest.approx(0.5, abs=1e-9)
+    with pytest.raises(ValueError, match='distance_unit'):
+        LCRLoss(distance_unit='inch')
+
+
+@pytest.mark.parametrize('arch', ['t', 's', 'b'])
+def test_stage2_configs_use_the_paper_repellence(arch):
+    from pathlib import Path
+
+    from mmengine.config import Config
+    root = Path(__file__).resolve().parents[1]
+    cfg = Config.fromfile(
+        str(root / 'configs' / f'sce_mae_deit_{arch}_stage2.py'))
+    loss = cfg.model.loss
+    assert (loss.r_att_att, loss.r_att_inatt, loss.r_inatt_inatt) == (
+        5., 5., 2.)
+    assert loss.get('distance_unit', 'cell') == 'cell'

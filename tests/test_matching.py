@@ -178,11 +178,12 @@ def test_landmark_matcher_predict(descriptor):
 def test_matching_metric_hand_computed():
     metric = MAFLMatchingMetric()  # image 96 -> DVE 70-px frame
     gt = np.zeros((2, 2), dtype=np.float32)
+    src = np.array([[3., 0.], [0., 4.]], dtype=np.float32)
     samples = [
-        dict(same_keypoints=gt, diff_keypoints=gt,
+        dict(src_keypoints=src, same_keypoints=gt, diff_keypoints=gt + 1,
              pred_same_keypoints=np.array([[3., 4.], [0., 0.]]),
-             pred_diff_keypoints=np.array([[0., 6.], [8., 0.]])),
-        dict(same_keypoints=gt, diff_keypoints=gt,
+             pred_diff_keypoints=np.array([[1., 7.], [9., 1.]])),
+        dict(src_keypoints=src + 1, same_keypoints=gt, diff_keypoints=gt,
              pred_same_keypoints=np.array([[0., 1.], [0., 2.]]),
              pred_diff_keypoints=np.array([[0., 0.], [2., 0.]])),
     ]
@@ -195,6 +196,85 @@ def test_matching_metric_hand_computed():
         (6 + 8 + 0 + 2) / 4 * scale)
     assert result['matching/same_kpt0'] == pytest.approx(3 * scale)
     assert result['matching/diff_kpt1'] == pytest.approx(5 * scale)
+    # same-location baseline: the target predicted at the source point
+    # same: |(3,0)|=3, |(0,4)|=4, |(4,1)|=sqrt(17), |(1,5)|=sqrt(26)
+    # diff: |(2,-1)|=sqrt(5), |(-1,3)|=sqrt(10), sqrt(17), sqrt(26)
+    r5, r10, r17, r26 = (np.sqrt(v) for v in (5, 10, 17, 26))
+    assert result['matching/same_baseline'] == pytest.approx(
+        (3 + 4 + r17 + r26) / 4 * scale)
+    assert result['matching/diff_baseline'] == pytest.approx(
+        (r5 + r10 + r17 + r26) / 4 * scale)
+    assert result['matching/same_baseline_kpt0'] == pytest.approx(
+        (3 + r17) / 2 * scale)
+    assert result['matching/diff_baseline_kpt1'] == pytest.approx(
+        (r10 + r26) / 2 * scale)
+    # without src_keypoints the baseline cannot be scored
+    metric = MAFLMatchingMetric()
+    with pytest.raises(KeyError, match='src_keypoints'):
+        metric.process({}, [{k: v for k, v in samples[0].items()
+                             if k != 'src_keypoints'}])
+    metric = MAFLMatchingMetric(baseline=False)
+    metric.process({}, [{k: v for k, v in samples[0].items()
+                         if k != 'src_keypoints'}])
+    assert 'matching/same_baseline' not in metric.evaluate(1)
+
+
+def _oracle_errors(tmp_path, **warp):
+    """Match with each pixel's pre-warp image coordinates as descriptor
+    (nearest coordinates) over 40 pairs; the metric's result."""
+    import cv2
+
+    from sce_mae_mm.datasets.transforms import MatchingPairWarp
+    from sce_mae_mm.datasets.transforms.tps_warp import tps_sampling_map
+    from sce_mae_mm.evaluation.functional.matching import sample_descriptors
+    rng = np.random.default_rng(0)
+    paths = []
+    for k in range(2):
+        paths.append(str(tmp_path / f'{k}.png'))
+        cv2.imwrite(paths[-1], rng.integers(0, 255, (218, 178, 3),
+                                            dtype=np.uint8))
+    t = MatchingPairWarp(seed=0, **warp)
+    frame = t.frame()
+    lo = frame['offset'] + frame['context']
+    metric = MAFLMatchingMetric(groups=('same', ))
+    for pair_id in range(40):
+        kpts = rng.uniform((60, 80), (118, 150), (2, 5, 2))  # MAFL-like
+        out = t(dict(pair_id=pair_id, img_paths=paths, keypoints=kpts,
+                     bbox=np.array([[0., 30., 178., 208.]] * 2)))
+        prm = t.pair_params(pair_id)
+        maps = {}
+        for name, chain in (('src', [prm['g1_a'], prm['g2']]),
+                            ('same', [prm['g1_a']])):
+            mx, my = tps_sampling_map(chain, frame['crop'], frame['context'])
+            coords = np.stack([mx, my])[:, lo:lo + 96, lo:lo + 96]
+            maps[name] = torch.from_numpy(coords.astype(np.float64))
+        src = torch.from_numpy(out['src_keypoints'].astype(np.float64))
+        desc = sample_descriptors(maps['src'][None], src[None])[0]  # (5, 2)
+        dist = ((maps['same'].flatten(1).T[None] - desc[:, None]) ** 2).sum(
+            -1)
+        idx = dist.argmin(1)
+        pred = torch.stack([idx % 96, idx // 96], -1).numpy()
+        metric.process({}, [dict(src_keypoints=out['src_keypoints'],
+                                 same_keypoints=out['same_keypoints'],
+                                 pred_same_keypoints=pred)])
+    return metric.evaluate(40)
+
+
+def test_oracle_matcher_near_zero_under_dves_keypoint_rule(tmp_path):
+    result = _oracle_errors(tmp_path)
+    # integer ground truth: the oracle finds it except where DVE's
+    # one-warp-at-a-time rule moves the source point to a grid pixel whose
+    # preimage rounds to a neighbour of the target pixel (8 of 200 points
+    # here, 1 px each: 0.03 px)
+    assert result['matching/same'] < 0.05
+    assert result['matching/same_baseline'] > 0.5  # the warps move points
+
+
+def test_oracle_matcher_floor_under_exact_transfer(tmp_path):
+    result = _oracle_errors(tmp_path, keypoint_rule='exact')
+    # integer predictions of sub-pixel ground truth: E|u| for u uniform on
+    # the unit square is 0.383 px, 0.28 px in the 70-px frame
+    assert 0.24 < result['matching/same'] < 0.32
 
 
 def test_matching_metric_missing_prediction_raises():

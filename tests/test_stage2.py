@@ -151,3 +151,36 @@ def test_runner_changes_only_projector_weights(tmp_path, backbone):
     assert changed == {k for k in before if k.startswith('neck.projector.')}
     assert len(changed) == 4
     assert not runner.model.backbone.training
+
+
+def test_split_attention_from_another_layer():
+    from sce_mae_mm.models.backbones.sce_vit import cls_patch_attention
+    tiny = dict(type='SCEViT', arch=dict(embed_dims=32, num_layers=4,
+                                         num_heads=2,
+                                         feedforward_channels=64),
+                layer_index=1, frozen=True)
+    torch.manual_seed(0)
+    same = SCEMAEStage2(backbone=tiny, neck=dict(
+        type='CARB', in_channels=32, out_channels=8))
+    other = SCEMAEStage2(backbone=tiny, neck=dict(
+        type='CARB', in_channels=32, out_channels=8),
+        attention_layer_index=3)
+    other.backbone.load_state_dict(same.backbone.state_dict())
+    x = torch.randn(2, 3, 96, 96)
+    base = same.backbone_features(x)
+    moved = other.backbone_features(x)
+    # clustering tokens and last map unchanged, split attention of block 3
+    assert torch.equal(moved['layer_tokens'], base['layer_tokens'])
+    assert torch.equal(moved['last'], base['last'])
+    store = {}
+    handle = other.backbone.vit.layers[3].attn.qkv.register_forward_hook(
+        lambda m, a, out: store.update(qkv=out))
+    other.backbone.last_map(x)
+    handle.remove()
+    expect = cls_patch_attention(store['qkv'], 2)
+    torch.testing.assert_close(moved['cls_attn'], expect)
+    assert not torch.allclose(moved['cls_attn'], base['cls_attn'])
+    with pytest.raises(ValueError, match='attention_layer_index'):
+        SCEMAEStage2(backbone=tiny, neck=dict(
+            type='CARB', in_channels=32, out_channels=8),
+            attention_layer_index=4)

@@ -82,6 +82,17 @@ def test_commands():
     assert test[3] == '/det.pth' and 'model.head.in_channels=256' in test
     real = plan.stage2_config('lead', 'deit-s', synthetic=False)
     assert real == 'configs/baselines/lead_deit_s_stage2.py'
+    # CL's own projector: its own matching config, CLDistiller in detection
+    cl = plan.Variant('cl', 'cl')
+    test = plan.matching_command(ctx, cl, plan.Evaluation('matching'), '/c')
+    assert test[2].endswith('configs/baselines/synthetic/'
+                            'cl_deit_t_mafl_matching_synthetic.py')
+    train, _ = plan.detection_commands(ctx, cl, det, '/s2.pth', '/det.pth')
+    assert 'model.neck.type=CLDistiller' in train
+    assert 'model.neck._delete_=True' in train
+    assert 'model.neck.test_size=None' in train
+    assert dict(plan.REPELLENCE) == dict(r_att_att=5., r_att_inatt=5.,
+                                         r_inatt_inatt=2.)
     assert plan.format_options([('a', True), ('b', None), ('c', 2.0)]) == [
         'a=True', 'b=None', 'c=2.0']
 
@@ -111,6 +122,14 @@ def test_report_tables_and_plots(tmp_path):
                              str(tmp_path / 'layer.png'))
     assert '| 2 | 0.27 | 1.61 | 3.00 | 2.00 |' in md
     assert '| 5 | 0.30 | 1.62 | – | – |' in md
+    assert ('| same-location baseline (no matching) | – | – | – | – |'
+            in md)  # no metrics carry it here
+    results['2']['matching'].update({'matching/same_baseline': 3.5,
+                                     'matching/diff_baseline': 7.25})
+    md = report.study_report('cluster_layer', rows, results,
+                             str(tmp_path / 'layer.png'))
+    assert ('| same-location baseline (no matching) | – | – | 3.50 | 7.25 |'
+            in md)
     assert (tmp_path / 'layer.png').stat().st_size > 1000
     rows = plan.study_rows('correspondence', ctx)
     md = report.study_report('correspondence', rows,
@@ -120,8 +139,12 @@ def test_report_tables_and_plots(tmp_path):
     base = {'deit-t': {'cl': dict(matching=_pairs(1.5, 5.),
                                   det_mafl={'NME': 3.25}),
                        'ours': dict(matching=_pairs(.4, 1.9))}}
+    base['deit-t']['ours']['matching'].update(
+        {'matching/same_baseline': 3., 'matching/diff_baseline': 6.})
     md = report.study_report('baselines', plan.baselines_rows(ctx), base,
                              str(tmp_path / 'base.png'))
+    assert ('| same-location baseline (no matching) | DeiT-T | 0 | – | – | '
+            '3.00 | 6.00 |') in md
     assert '| CL | DeiT-T | 5.4 | 1.31 | 4.32 | 1.50 | 5.00 |' in md
     assert '| 2.51 / 3.25 |' in md
     assert '| LEAD | DeiT-S | 21.4 | 0.91 | 8.64 | – | – |' in md

@@ -198,6 +198,7 @@ def _pair(tmp_path):
 def test_matching_pair_warp(tmp_path):
     pair = _pair(tmp_path)
     t = MatchingPairWarp(seed=0)
+    assert (t.warp_frame, t.keypoint_rule) == ('resize', 'grid')
     a = t(dict(pair))
     b = MatchingPairWarp(seed=0)(dict(pair))
     c = MatchingPairWarp(seed=1)(dict(pair))
@@ -205,20 +206,52 @@ def test_matching_pair_warp(tmp_path):
     for key in ('imgs', 'src_keypoints', 'same_keypoints', 'diff_keypoints'):
         np.testing.assert_array_equal(a[key], b[key])
     assert not np.array_equal(a['imgs'], c['imgs'])
+    # DVE's rule: every ground-truth keypoint is an integer pixel
+    for key in ('src_keypoints', 'same_keypoints', 'diff_keypoints'):
+        np.testing.assert_array_equal(a[key], np.round(a[key]))
     prm = t.pair_params(3)
-    # source = g2 on top of g1(A): its landmarks are g2 of the same ones
+    # DVE's frame: the warps live on the 136-px image (pixel 20 of the
+    # 136-px frame is pixel 0 of the crop); source = g2 on top of g1(A)
+    exact = MatchingPairWarp(seed=0, keypoint_rule='exact')(dict(pair))
     np.testing.assert_allclose(
-        a['src_keypoints'], tps_warp_keypoints(a['same_keypoints'],
-                                               prm['g2']), atol=1e-4)
+        exact['src_keypoints'],
+        tps_warp_keypoints(exact['same_keypoints'] + 20., prm['g2'], 136) -
+        20., atol=1e-3)
+    # the nearest grid pixel is within a pixel of the exact position
+    assert np.abs(a['same_keypoints'] - exact['same_keypoints']).max() < 1.
+    assert np.abs(exact['same_keypoints'] -
+                  np.round(exact['same_keypoints'])).max() > 1e-3
+    # the crop frame (the earlier protocol) is another warp
+    crop = MatchingPairWarp(seed=0, warp_frame='crop',
+                            keypoint_rule='exact')(dict(pair))
+    np.testing.assert_allclose(
+        crop['src_keypoints'], tps_warp_keypoints(crop['same_keypoints'],
+                                                  prm['g2']), atol=1e-3)
+    assert np.abs(crop['same_keypoints'] -
+                  exact['same_keypoints']).max() > 0.05
     # without warps: source == same == the crop of A, diff == crop of B
-    flat = MatchingPairWarp(warpsd_all=0., warpsd_subset=0., transsd=0.,
-                            scalesd=0., rotsd=0.)(dict(pair))
-    np.testing.assert_array_equal(flat['imgs'][0], flat['imgs'][1])
+    flat_args = dict(warpsd_all=0., warpsd_subset=0., transsd=0.,
+                     scalesd=0., rotsd=0.)
     s = 136. / 178.
     expect = np.stack([pair['keypoints'][:, :, 0] * s - 20.,
                        (pair['keypoints'][:, :, 1] - 30.) * s - 20.], -1)
-    np.testing.assert_allclose(flat['same_keypoints'], expect[0], atol=1e-4)
-    np.testing.assert_allclose(flat['diff_keypoints'], expect[1], atol=1e-4)
+    for rule, tol in (('exact', 1e-4), ('grid', 0.5 + 1e-4)):
+        flat = MatchingPairWarp(keypoint_rule=rule, **flat_args)(dict(pair))
+        np.testing.assert_array_equal(flat['imgs'][0], flat['imgs'][1])
+        np.testing.assert_allclose(flat['same_keypoints'], expect[0],
+                                   atol=tol)
+        np.testing.assert_allclose(flat['diff_keypoints'], expect[1],
+                                   atol=tol)
+    np.testing.assert_array_equal(flat['same_keypoints'], np.round(expect[0]))
+    # context: real pixels of the 136-px image around the warped crop
+    ctx = MatchingPairWarp(seed=0, context=4)(dict(pair))
+    assert ctx['imgs'].shape == (3, 104, 104, 3)
+    np.testing.assert_array_equal(ctx['imgs'][:, 4:-4, 4:-4], a['imgs'])
+    np.testing.assert_array_equal(ctx['same_keypoints'], a['same_keypoints'])
+    with pytest.raises(ValueError, match='context'):
+        MatchingPairWarp(context=21)
+    with pytest.raises(ValueError, match='keypoint_rule'):
+        MatchingPairWarp(keypoint_rule='round')
     packed = PackMatchingInputs()(a)
     inputs, sample = packed['inputs'], packed['data_samples']
     assert tuple(inputs.shape) == (3, 3, 96, 96)
@@ -229,6 +262,25 @@ def test_matching_pair_warp(tmp_path):
         assert sample.metainfo[key].shape == (5, 2)
     assert sample.metainfo['pair_id'] == 3
     assert sample.metainfo['img_paths'] == pair['img_paths']
+
+
+def test_nearest_grid_keypoints_is_dves_rule():
+    from sce_mae_mm.datasets.transforms.matching import nearest_grid_keypoints
+    from sce_mae_mm.datasets.transforms.tps_warp import tps_sampling_map
+    rng = np.random.default_rng(3)
+    g1 = sample_tps_params(rng, 0.0005, 0.005, 0.05, 0.05, 2.5)
+    g2 = sample_tps_params(rng, 0.0005, 0.005, 0.05, 0.05, 2.5)
+    kp = rng.uniform(30, 100, (5, 2))
+    out = nearest_grid_keypoints(kp, g1, 136)
+    mx, my = tps_sampling_map(g1, 136)
+    for p, q in zip(kp, out):
+        d = (mx - p[0]) ** 2 + (my - p[1]) ** 2  # brute force, (y, x)
+        y, x = np.unravel_index(d.argmin(), d.shape)
+        assert (q == [x, y]).all()
+    # a chain: one warp at a time (DVE's Warper for its second image)
+    np.testing.assert_array_equal(
+        nearest_grid_keypoints(kp, [g1, g2], 136),
+        nearest_grid_keypoints(out, g2, 136))
 
 
 def test_matching_pair_unreadable_image(tmp_path):

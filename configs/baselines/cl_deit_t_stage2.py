@@ -1,13 +1,9 @@
-# ContrastLandmark's second stage on a frozen stage-1 DeiT-T, 64-d projector
-# (paper Table S2/S3 "CL, DeiT-T"). See cl_deit_s_stage2.py.
-_base_ = ['../sce_mae_deit_t_stage2.py']
+# ContrastLandmark's own second stage on a frozen stage-1 DeiT-T, 64-d
+# projector (paper Tables S2/S3 "CL, DeiT-T"). See cl_deit_s_stage2.py.
+_base_ = ['./cl_deit_s_stage2.py']
 
 model = dict(
-    type='DenseStage2',
-    loss=dict(
-        _delete_=True,
-        type='CLLoss',
-        scale=7.,
-        power=0.5,
-        image_size=96,
-        loss_weight=1.))
+    backbone=dict(
+        arch='deit-t',
+        checkpoint='work_dirs/sce_mae_deit_t_stage1/epoch_400.pth'),
+    neck=dict(in_channels=192, out_channels=64))

@@ -13,7 +13,17 @@
 # 8 -> the plain 12 x 12 token map): --cfg-options model.stride=8
 # Errors: mean pixel distance in DVE's 70-px frame (x 70 / 96) over the
 # 500 x 5 landmarks of each group, keys matching/same and matching/diff,
-# plus a per-landmark table.
+# plus a per-landmark table and the same-location baseline on the same pairs
+# (every target landmark predicted at the source landmark's coordinates:
+# matching/same_baseline, matching/diff_baseline).
+# Protocol (DVE's test_matching.py): pairs of the MAFL test images in
+# ascending file-name order (`pair_order='list'`: MAFL/testing.txt order),
+# warps drawn and applied on the 136-px image before the 96-px crop
+# (`warp_frame='crop'`: normalised on the crop), keypoints moved to the
+# nearest pixel of the sampling grid, so ground truth is integer and a
+# perfect matcher scores 0 (`keypoint_rule='exact'`: sub-pixel transfer,
+# a floor of about 0.28 px for integer predictions).
+# `projector` must match the stage-2 config's projector type.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/datasets/mafl_matching.py'
 ]
@@ -25,6 +35,10 @@ default_hooks = dict(visualization=dict(type='MatchingVisualizationHook'))
 stride = 2
 context = 4  # real pixels around the 96-px crop read by cover-and-stride
 matching_seed = 0  # seed of the evaluation warps
+pair_order = 'sorted'  # or 'list'
+warp_frame = 'resize'  # or 'crop'
+keypoint_rule = 'grid'  # or 'exact'
+projector = 'Projector'  # or 'SpatialProjector' (as in stage 2)
 
 model = dict(
     type='LandmarkMatcher',
@@ -46,13 +60,14 @@ model = dict(
         in_channels=384,
         out_channels=128,
         concat_backbone=False,
-        frozen=True),
+        frozen=True,
+        projector=dict(type=projector)),
     descriptor='projector',
     stride=stride,
     chunk_size=8)
 
 test_dataloader = dict(
-    dataset=dict(pipeline=[
+    dataset=dict(order=pair_order, pipeline=[
         dict(
             type='MatchingPairWarp',
             resize=136,
@@ -63,8 +78,11 @@ test_dataloader = dict(
             warpsd_subset=0.005,
             transsd=0.05,
             scalesd=0.05,
-            rotsd=2.5),
+            rotsd=2.5,
+            warp_frame=warp_frame,
+            keypoint_rule=keypoint_rule),
         dict(type='PackMatchingInputs', to_rgb=True),
     ]))
-test_evaluator = dict(type='MAFLMatchingMetric', image_size=96, frame_size=70)
+test_evaluator = dict(
+    type='MAFLMatchingMetric', image_size=96, frame_size=70, baseline=True)
 test_cfg = dict()

@@ -1,8 +1,14 @@
 """MAFL landmark-matching protocol: 500 pairs of the 1,000 MAFL test images.
 
-Pair ``i`` = images ``(2i, 2i + 1)`` of ``MAFL/testing.txt`` (file order).
-The warps are drawn by ``MatchingPairWarp`` from ``(seed, pair_id)``.
+Pair ``i`` = images ``(2i, 2i + 1)`` of the MAFL test images in ascending
+file-name order (``order='sorted'``, default): DVE and ContrastLandmark take
+the MAFL-test rows of the sorted ``Eval/list_eval_partition.txt``, while
+``MAFL/testing.txt`` itself is not sorted. ``order='list'`` keeps the list
+file's order. The warps are drawn by ``MatchingPairWarp`` from
+``(seed, pair_id)``. ``split='train'`` with ``max_images=2000`` gives the
+MAFL-train pairs ContrastLandmark selects its projector on.
 """
+import os.path as osp
 from typing import List, Optional
 
 import numpy as np
@@ -24,25 +30,50 @@ class MAFLMatchingDataset(BaseFaceDataset):
         data_root: CelebA root (with ``MAFL/testing.txt``).
         pipeline: e.g. ``[MatchingPairWarp, PackMatchingInputs]``.
         use_hq: read ``img_align_celeba_hq`` (``None``: when present).
-        check_size: check 1,000 images (500 pairs).
+        split: ``'test'`` (the protocol) or ``'train'`` (MAFL training
+            images, for model selection off the test set).
+        order: ``'sorted'`` (ascending file name, DVE's pairs) or
+            ``'list'`` (the order of the MAFL list file).
+        max_images: keep the first ``max_images`` images (in ``order``);
+            None keeps all.
+        check_size: check 1,000 test / 19,000 train images.
         **kwargs: see :class:`BaseFaceDataset`.
     """
 
     METAINFO = face5_metainfo('mafl')
-    EXPECTED_SIZES = dict(test=1000)
-    SPLITS = ('test', )
+    EXPECTED_SIZES = dict(test=1000, train=19000)
+    SPLITS = ('test', 'train')
+    ORDERS = ('sorted', 'list')
 
     def __init__(self, data_root: str, use_hq: Optional[bool] = None,
-                 test_mode: bool = True, **kwargs):
+                 test_mode: bool = True, split: str = 'test',
+                 order: str = 'sorted', max_images: Optional[int] = None,
+                 **kwargs):
+        if order not in self.ORDERS:
+            raise ValueError(f'MAFLMatchingDataset: order must be one of '
+                             f'{self.ORDERS}, got {order!r}')
+        if max_images is not None and (max_images < 2 or max_images % 2):
+            raise ValueError('MAFLMatchingDataset: max_images must be an '
+                             f'even number >= 2 or None, got {max_images}')
         self.use_hq = use_hq
-        kwargs.pop('split', None)
-        super().__init__(data_root=data_root, split='test',
+        self.order = order
+        self.max_images = max_images
+        super().__init__(data_root=data_root, split=split,
                          test_mode=test_mode, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        samples, path = mafl_samples(self.data_root, 'test', self.use_hq,
+        samples, path = mafl_samples(self.data_root, self.split, self.use_hq,
                                      'mafl')
-        self.check_count(len(samples), 'test', path)
+        self.check_count(len(samples), self.split, path)
+        if self.order == 'sorted':
+            samples = sorted(samples,
+                             key=lambda s: osp.basename(s['img_path']))
+        if self.max_images is not None:
+            if len(samples) < self.max_images:
+                raise DatasetFormatError(
+                    f'{path}: max_images={self.max_images} but the list '
+                    f'holds {len(samples)} images')
+            samples = samples[:self.max_images]
         if len(samples) % 2:
             raise DatasetFormatError(
                 f'{path}: the matching protocol pairs images (2i, 2i+1); '

@@ -16,6 +16,7 @@ markdown table and PNG plot go to ``DIR/STUDY.md`` / ``DIR/STUDY.png`` and
 into the results section of ``projects/STUDY/README.md``.
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
@@ -171,16 +172,25 @@ class Runner:
             path = f.read().strip()
         return path if osp.isfile(path) else None
 
+    @staticmethod
+    def selected_checkpoint(work_dir: str) -> Optional[str]:
+        """The checkpoint a config's model selection kept (``best_*.pth``,
+        e.g. CL's lowest MAFL-train different-identity error), else the
+        last one."""
+        best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')),
+                      key=osp.getmtime)
+        return best[-1] if best else Runner.last_checkpoint(work_dir)
+
     def stage2(self, ctx: plan.Context, variant: plan.Variant) -> str:
         """Train a variant unless done; return its checkpoint."""
         work = plan.variant_dir(ctx, variant)
         if work in self.done:
             return self.done[work]
-        ckpt = None if self.force else self.last_checkpoint(work)
+        ckpt = None if self.force else self.selected_checkpoint(work)
         if ckpt is None:
             self.run(plan.train_stage2_command(ctx, variant),
                      work + '_train.log')
-            ckpt = self.last_checkpoint(work)
+            ckpt = self.selected_checkpoint(work)
             if ckpt is None and not self.dry_run:
                 raise SystemExit(f'{__file__}: training wrote no checkpoint '
                                  f'in {work}')

@@ -32,7 +32,7 @@ GRIDS = ('reduced', 'full')
 # values reuse the default stage-2 model 'sce_mae'.
 DEFAULT_LAYER = 2
 DEFAULT_CLUSTERS = 4
-REPELLENCE = (('r_att_att', 5.), ('r_att_inatt', 2.), ('r_inatt_inatt', 5.))
+REPELLENCE = (('r_att_att', 5.), ('r_att_inatt', 5.), ('r_inatt_inatt', 2.))
 
 GRID_POINTS = {
     'drop_rate': dict(
@@ -158,13 +158,33 @@ def stage2_config(method: str, arch: str, synthetic: bool) -> str:
     return _existing(path, f'stage-2 {method}')
 
 
-def matching_config(arch: str, synthetic: bool) -> str:
-    """MAFL matching config (relative to the repo)."""
+def matching_config(arch: str, synthetic: bool,
+                    method: str = 'sce_mae') -> str:
+    """MAFL matching config (relative to the repo) of a method's models:
+    CL's own projector (``'cl'``) has configs of its own, every other
+    method SCE-MAE's projector container."""
     a = _short(arch)
-    path = (f'configs/synthetic/sce_mae_deit_{a}_mafl_matching_synthetic.py'
-            if synthetic else f'configs/matching/sce_mae_deit_{a}_mafl_'
-            'matching.py')
+    if method == 'cl':
+        path = (f'configs/baselines/synthetic/cl_deit_{a}_mafl_matching_'
+                'synthetic.py' if synthetic else
+                f'configs/baselines/cl_deit_{a}_mafl_matching.py')
+    else:
+        path = (f'configs/synthetic/sce_mae_deit_{a}_mafl_matching_'
+                'synthetic.py' if synthetic else
+                f'configs/matching/sce_mae_deit_{a}_mafl_matching.py')
     return _existing(path, 'matching')
+
+
+def cl_detection_options(arch: str) -> Options:
+    """Detection options that put CL's projector (``CLDistiller``, at the
+    backbone map's size, backbone channels first) in place of CARB."""
+    width, dims = ARCHS[arch], PROJ_DIMS[arch]
+    return (('model.neck._delete_', True), ('model.neck.type', 'CLDistiller'),
+            ('model.neck.in_channels', width),
+            ('model.neck.out_channels', dims),
+            ('model.neck.test_size', None),
+            ('model.neck.concat_backbone', True),
+            ('model.neck.frozen', True))
 
 
 def detection_config(arch: str, dataset: str,
@@ -374,7 +394,8 @@ def matching_command(ctx: Context, variant: Variant, ev: Evaluation,
         options.append(('model.stride', int(ctx.matching_stride)))
     options += list(ev.test_options)
     cmd = [ctx.python, _tool('test.py'),
-           osp.join(ROOT, matching_config(ctx.arch, ctx.synthetic)),
+           osp.join(ROOT, matching_config(ctx.arch, ctx.synthetic,
+                                          variant.method)),
            checkpoint, '--work-dir', work, '--out', out]
     return _with_options(cmd, tuple(options))
 
@@ -393,6 +414,8 @@ def detection_commands(ctx: Context, variant: Variant, ev: Evaluation,
     config = osp.join(ROOT, config)
     work = detection_dir(ctx, variant, ev)
     options = list(arch_options) + list(ev.options)
+    if variant.method == 'cl':
+        options += list(cl_detection_options(ctx.arch))
     train_options = options + [('model.init_cfg.checkpoint',
                                 stage2_checkpoint)]
     if ctx.det_epochs is not None:

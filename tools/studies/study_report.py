@@ -70,6 +70,27 @@ def same_diff(metrics: Optional[dict]) -> Pair:
                        f'{sorted(metrics)}') from err
 
 
+def baseline_pair(results) -> Pair:
+    """(same, diff) errors of the same-location baseline (every target
+    landmark predicted at the source landmark's coordinates), from the
+    first matching metrics found in ``results`` (nested dicts); the pairs
+    are the same for every row, so any evaluation gives them. None when no
+    metrics hold the baseline."""
+    if not isinstance(results, dict):
+        return None
+    if 'matching/same_baseline' in results:
+        return (float(results['matching/same_baseline']),
+                float(results['matching/diff_baseline']))
+    for value in results.values():
+        found = baseline_pair(value)
+        if found is not None:
+            return found
+    return None
+
+
+BASELINE_LABEL = 'same-location baseline (no matching)'
+
+
 def nme(metrics: Optional[dict]) -> Optional[float]:
     """NME (%) of a detection metrics dict (key ``NME``, any prefix)."""
     if not metrics:
@@ -129,6 +150,9 @@ def baselines_tables(results: Dict[str, Dict[str, Dict[str, dict]]]) -> str:
                 None, same_diff(ours.get('matching')))])
             s3_rows.append([method, backbone, '–', *[
                 f'– / {fmt(nme(ours.get(role)))}' for role, _ in S3_COLUMNS]])
+    for backbone, rows in by_backbone.items():
+        s2_rows.append([BASELINE_LABEL, backbone, '0', *pair_cells(
+            None, baseline_pair(rows))])
     s2 = markdown_table(['Method', 'Backbone', '#Params (M)', *PAIR_HEADER],
                         s2_rows)
     s3 = markdown_table(['Method', 'Backbone', '#Params (M)'] +
@@ -158,6 +182,7 @@ def components_table(rows, results) -> str:
     """Table 4 (main paper): the components of SCE-MAE."""
     lines = [[label, *pair_cells(p, o)]
              for label, p, o in keyed_pairs(rows, results, PAPER_COMPONENTS)]
+    lines.append([BASELINE_LABEL, *pair_cells(None, baseline_pair(results))])
     return ('**Table 4** — matching, mean pixel error; paper: DeiT-B.\n\n' +
             markdown_table(['Model', *PAIR_HEADER], lines))
 
@@ -168,6 +193,8 @@ def drop_rate_table(rows, results) -> str:
     for label, _, ours in keyed_pairs(rows, results, {}):
         ours = ours or (None, None)
         lines.append([label, fmt(ours[0]), fmt(ours[1])])
+    base = baseline_pair(results) or (None, None)
+    lines.append([BASELINE_LABEL, fmt(base[0]), fmt(base[1])])
     return ('**Figure S2** — matching error with the least-attended tokens '
             'dropped. The paper plots the curve without printing its values; '
             'it reports the elbow at 25 %.\n\n' +
@@ -179,6 +206,7 @@ def cluster_layer_table(rows, results) -> str:
     """Table S4: clustering layer."""
     lines = [[label, *pair_cells(p, o)]
              for label, p, o in keyed_pairs(rows, results, PAPER_LAYER)]
+    lines.append([BASELINE_LABEL, *pair_cells(None, baseline_pair(results))])
     return ('**Table S4** — matching error by the layer of the split and '
             'the clustering (0-based).\n\n' +
             markdown_table(['Layer', *PAIR_HEADER], lines))
@@ -188,6 +216,7 @@ def num_clusters_table(rows, results) -> str:
     """Table S5: number of clusters."""
     lines = [[label, *pair_cells(p, o)]
              for label, p, o in keyed_pairs(rows, results, PAPER_CLUSTERS)]
+    lines.append([BASELINE_LABEL, *pair_cells(None, baseline_pair(results))])
     return ('**Table S5** — matching error by the number of clusters '
             'K_c.\n\n' +
             markdown_table(['Number of clusters', *PAIR_HEADER], lines))
@@ -202,6 +231,8 @@ def correspondence_table(rows, results) -> str:
         ours = same_diff(results.get(str(row.key), {}).get('matching'))
         lines.append([*ticks, *pair_cells(
             PAPER_CORRESPONDENCE.get(row.key), ours)])
+    lines.append([BASELINE_LABEL, '', '', *pair_cells(
+        None, baseline_pair(results))])
     return ('**Table S6** — matching error with one correspondence type '
             'switched off (its repellence r = 0).\n\n' +
             markdown_table(['attn-attn', 'attn-inattn', 'inattn-inattn',

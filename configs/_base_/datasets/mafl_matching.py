@@ -1,7 +1,13 @@
-# MAFL landmark matching (SPEC section 4): 500 pairs of the 1,000 MAFL test
-# images in MAFL/testing.txt order, pair i = images (2i, 2i+1) = (A, B).
+# MAFL landmark matching (SPEC section 4, DVE's test_matching.py): 500 pairs
+# of the 1,000 MAFL test images in ascending file-name order (order='list':
+# MAFL/testing.txt order), pair i = images (2i, 2i+1) = (A, B).
 # Source = A warped by g1_A then g2; same = A warped by g1_A; diff = B warped
-# by g1_B. Warps drawn from (seed, pair id): deterministic. Each sample is
+# by g1_B. Warps drawn from (seed, pair id): deterministic, drawn and applied
+# on the 136-px image before the 96-px crop (warp_frame='resize'; 'crop'
+# normalises them on the crop); keypoints moved to the nearest pixel of the
+# sampling grid (keypoint_rule='grid', integer ground truth; 'exact':
+# sub-pixel transfer, a floor of ~0.28 px for integer predictions). Each
+# sample is
 # `inputs` uint8 (3, 3, 96+2c, 96+2c) RGB [source, same, diff] and a
 # PoseDataSample with src/same/diff_keypoints (5, 2) in the 96-px frame; the
 # model normalises its own input. For the synthetic set:
@@ -20,7 +26,9 @@ test_pipeline = [
         warpsd_subset=0.005,
         transsd=0.05,
         scalesd=0.05,
-        rotsd=2.5),
+        rotsd=2.5,
+        warp_frame='resize',
+        keypoint_rule='grid'),
     dict(type='PackMatchingInputs', to_rgb=True),
 ]
 test_dataloader = dict(
@@ -33,6 +41,8 @@ test_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         test_mode=True,
+        order='sorted',
         pipeline=test_pipeline))
-# mean pixel error of same / different identity, in DVE's 70-px frame
-test_evaluator = dict(type='MAFLMatchingMetric')
+# mean pixel error of same / different identity, in DVE's 70-px frame, and
+# the same-location baseline on the same pairs
+test_evaluator = dict(type='MAFLMatchingMetric', baseline=True)

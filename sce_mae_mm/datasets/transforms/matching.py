@@ -6,8 +6,24 @@ own TPS warp ``g1``; the source is A warped by ``g1_A`` then by ``g2``; the
 target is B warped by ``g1_B``. All warps of pair ``i`` come from
 ``np.random.default_rng([seed, i])`` (in the order g1_A, g1_B, g2), so the
 pairs do not depend on loading order or workers.
+
+Two protocol choices follow DVE's ``test_matching.py`` by default:
+
+* ``warp_frame='resize'``: the warps are drawn and applied on the
+  ``resize``-px image (DVE's ``Warper(136, 136)``, normalised coordinates
+  over 136 px) and the ``crop`` is cut afterwards, so a warped crop reads
+  real pixels out to ``(resize - crop) / 2`` px beyond its border.
+  ``'crop'`` normalises the warp on the crop and zero-fills beyond
+  ``context`` pixels (the earlier behaviour).
+* ``keypoint_rule='grid'``: every keypoint moves to the output pixel whose
+  sampling location is nearest to it, one warp at a time (DVE's
+  ``warp_keypoints``, a nearest-neighbour search on the sampling grid), so
+  all ground-truth keypoints are integer pixels and a perfect matcher scores
+  exactly 0. ``'exact'`` transfers them sub-pixel exactly (inverse warp by
+  Newton iterations); integer argmax predictions then have a floor of about
+  0.28 px in DVE's 70-px frame.
 """
-from typing import Dict, Sequence
+from typing import Dict, List, Sequence
 
 import mmcv
 import numpy as np
@@ -18,7 +34,12 @@ from mmpose.registry import TRANSFORMS
 from mmpose.structures import PoseDataSample
 
 from .dve_crop import dve_crop
-from .tps_warp import sample_tps_params, tps_warp_image, tps_warp_keypoints
+from .tps_warp import (sample_tps_params, tps_sampling_map, tps_warp_image,
+                       tps_warp_keypoints)
+
+WARP_FRAMES = ('resize', 'crop')
+KEYPOINT_RULES = ('grid', 'exact')
+_WHERE = 'MatchingPairWarp (sce_mae_mm/datasets/transforms/matching.py)'
 
 
 def load_image_bgr(path: str) -> np.ndarray:
@@ -32,6 +53,39 @@ def load_image_bgr(path: str) -> np.ndarray:
     return img
 
 
+def nearest_grid_keypoints(keypoints: np.ndarray, params, crop: int = 96,
+                           context: int = 0) -> np.ndarray:
+    """Move keypoints to the nearest pixel of each warp's sampling grid.
+
+    DVE's ``warp_keypoints``: for a warp with sampling map ``T`` the
+    keypoint ``p`` moves to the output pixel ``q`` whose sampling location
+    ``T(q)`` is nearest to ``p``; a chain ``[g1, g2]`` applies the rule to
+    ``g1`` and then to ``g2`` (as DVE's ``Warper`` does for its second
+    image).
+
+    Args:
+        keypoints: (K, 2) keypoints in the frame's pixels (pixel 0 is
+            normalised coordinate -1, context not included).
+        params: TPS parameters or a list of them (see ``tps_warp_image``).
+        crop, context: the frame (see ``tps_sampling_map``).
+
+    Returns:
+        (K, 2) float32 integer-valued keypoints, same frame.
+    """
+    chain = [params] if isinstance(params, dict) else list(params)
+    size = crop + 2 * context
+    kp = np.asarray(keypoints, np.float64).reshape(-1, 2) + context
+    for prm in chain:
+        mx, my = tps_sampling_map(prm, crop, context)
+        grid = np.stack([mx.reshape(-1), my.reshape(-1)], -1).astype(
+            np.float64)
+        dist = (kp ** 2).sum(-1)[:, None] + (grid ** 2).sum(-1)[None] - \
+            2. * kp @ grid.T
+        idx = dist.argmin(1)
+        kp = np.stack([idx % size, idx // size], -1).astype(np.float64)
+    return (kp - context).astype(np.float32)
+
+
 @TRANSFORMS.register_module()
 class MatchingPairWarp(BaseTransform):
     """Load, crop and warp one matching pair.
@@ -43,23 +97,46 @@ class MatchingPairWarp(BaseTransform):
     in the ``crop``-pixel frame, plus ``context`` and ``input_size``.
 
     Args:
-        resize, crop, context: the DVE crop (see ``DVEFaceCrop``).
+        resize, crop, context: the DVE crop (see ``DVEFaceCrop``); with
+            ``warp_frame='resize'`` the context is at most
+            ``(resize - crop) / 2``.
         seed: seed of the pair warps.
         warpsd_all, warpsd_subset, transsd, scalesd, rotsd: warp sds
             (SPEC evaluation values by default).
         border: border mode of the warp.
+        warp_frame: ``'resize'`` (DVE: warp the ``resize``-px image, then
+            crop) or ``'crop'`` (warp normalised on the crop).
+        keypoint_rule: ``'grid'`` (DVE: nearest sampling-grid pixel,
+            integer keypoints) or ``'exact'`` (sub-pixel transfer).
     """
 
     def __init__(self, resize: int = 136, crop: int = 96, context: int = 0,
                  seed: int = 0, warpsd_all: float = 0.0005,
                  warpsd_subset: float = 0.005, transsd: float = 0.05,
                  scalesd: float = 0.05, rotsd: float = 2.5,
-                 border: str = 'constant'):
+                 border: str = 'constant', warp_frame: str = 'resize',
+                 keypoint_rule: str = 'grid'):
+        if warp_frame not in WARP_FRAMES:
+            raise ValueError(f'{_WHERE}: warp_frame must be one of '
+                             f'{WARP_FRAMES}, got {warp_frame!r}')
+        if keypoint_rule not in KEYPOINT_RULES:
+            raise ValueError(f'{_WHERE}: keypoint_rule must be one of '
+                             f'{KEYPOINT_RULES}, got {keypoint_rule!r}')
+        if (resize - crop) % 2 or crop > resize:
+            raise ValueError(f'{_WHERE}: need crop <= resize with an even '
+                             f'difference, got resize={resize}, crop={crop}')
+        if warp_frame == 'resize' and context > (resize - crop) // 2:
+            raise ValueError(
+                f'{_WHERE}: context {context} exceeds the '
+                f'{(resize - crop) // 2} px the {resize}-px frame holds '
+                "around the crop (use warp_frame='crop' for more)")
         self.resize, self.crop, self.context = resize, crop, context
         self.seed = seed
         self.sds = dict(warpsd_all=warpsd_all, warpsd_subset=warpsd_subset,
                         transsd=transsd, scalesd=scalesd, rotsd=rotsd)
         self.border = border
+        self.warp_frame = warp_frame
+        self.keypoint_rule = keypoint_rule
 
     def pair_params(self, pair_id: int) -> Dict[str, Dict]:
         """The warps ``g1_A``, ``g1_B``, ``g2`` of pair ``pair_id``."""
@@ -68,33 +145,62 @@ class MatchingPairWarp(BaseTransform):
                     g1_b=sample_tps_params(rng, **self.sds),
                     g2=sample_tps_params(rng, **self.sds))
 
+    def frame(self) -> Dict[str, int]:
+        """Where the warps live: ``crop`` / ``context`` of their frame (as
+        in ``tps_sampling_map``) and ``offset``, the crop's first pixel in
+        that frame's pixels."""
+        if self.warp_frame == 'resize':
+            return dict(crop=self.resize, context=0,
+                        offset=(self.resize - self.crop) // 2)
+        return dict(crop=self.crop, context=self.context, offset=0)
+
+    def _move(self, kpts: np.ndarray, chain: List[Dict],
+              frame: Dict[str, int]) -> np.ndarray:
+        """Crop-frame keypoints through a warp chain (crop frame out)."""
+        args = (frame['crop'], frame['context'])
+        kp = np.asarray(kpts, np.float64) + frame['offset']
+        if self.keypoint_rule == 'grid':
+            out = nearest_grid_keypoints(kp, chain, *args)
+        else:
+            out = tps_warp_keypoints(kp, chain, *args)
+        return (out - frame['offset']).astype(np.float32)
+
     def transform(self, results: Dict) -> Dict:
         paths = results['img_paths']
         kpts = np.asarray(results['keypoints'], np.float64)
         windows = np.asarray(results['bbox'], np.float64).reshape(-1, 4)
+        frame = self.frame()
+        load_context = (frame['offset'] if self.warp_frame == 'resize' else
+                        self.context)
         crops, crop_kpts = [], []
         for k in range(2):
             img = load_image_bgr(paths[k])
             c, kp = dve_crop(img, windows[k], kpts[k], self.resize,
-                             self.crop, self.context)
+                             self.crop, load_context)
             crops.append(c)
             crop_kpts.append(kp)
         prm = self.pair_params(results['pair_id'])
-        args = (self.crop, self.context, self.border)
-        src = tps_warp_image(crops[0], [prm['g1_a'], prm['g2']], *args)
-        same = tps_warp_image(crops[0], prm['g1_a'], *args)
-        diff = tps_warp_image(crops[1], prm['g1_b'], *args)
-        results['imgs'] = np.stack([src, same, diff])
-        kargs = (self.crop, self.context)
-        results['src_keypoints'] = tps_warp_keypoints(
-            crop_kpts[0], [prm['g1_a'], prm['g2']], *kargs)
-        results['same_keypoints'] = tps_warp_keypoints(
-            crop_kpts[0], prm['g1_a'], *kargs)
-        results['diff_keypoints'] = tps_warp_keypoints(
-            crop_kpts[1], prm['g1_b'], *kargs)
+        chains = dict(src=(0, [prm['g1_a'], prm['g2']]),
+                      same=(0, [prm['g1_a']]), diff=(1, [prm['g1_b']]))
+        args = (frame['crop'], frame['context'], self.border)
+        lo = load_context - self.context
+        hi = lo + self.crop + 2 * self.context
+        imgs = []
+        for name, (k, chain) in chains.items():
+            warped = tps_warp_image(crops[k], chain, *args)
+            imgs.append(warped[lo:hi, lo:hi])
+            results[f'{name}_keypoints'] = self._move(crop_kpts[k], chain,
+                                                      frame)
+        results['imgs'] = np.stack(imgs)
         results['context'] = self.context
         results['input_size'] = (self.crop, self.crop)
         return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(resize={self.resize}, '
+                f'crop={self.crop}, context={self.context}, '
+                f'seed={self.seed}, warp_frame={self.warp_frame!r}, '
+                f'keypoint_rule={self.keypoint_rule!r})')
 
 
 @TRANSFORMS.register_module()

@@ -37,13 +37,21 @@ class MAFLMatchingMetric(BaseMetric):
     ``frame_size``-px frame (x 70 / 96) and averaged over all landmarks of a
     group (500 pairs x 5 landmarks on MAFL).
 
+    With ``baseline=True`` the same-location baseline is scored on the same
+    pairs: each target landmark is predicted at the source landmark's
+    coordinates (``src_keypoints``), i.e. what a matcher that ignores the
+    images gets. A model's error is only meaningful below it.
+
     Keys: ``{prefix}/{g}`` (mean) and ``{prefix}/{g}_{landmark}`` for each
-    landmark; a markdown table is printed.
+    landmark; with the baseline also ``{prefix}/{g}_baseline`` and
+    ``{prefix}/{g}_baseline_{landmark}``; a markdown table is printed.
 
     Args:
         image_size (int): side of the images the keypoints live in (96).
         frame_size (int): side of the reporting frame (DVE: 70).
         groups (Sequence[str]): pair groups (``'same'``, ``'diff'``).
+        baseline (bool): also score the same-location baseline (needs
+            ``src_keypoints`` in every sample).
         collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): key prefix, default ``'matching'``.
     """
@@ -54,6 +62,7 @@ class MAFLMatchingMetric(BaseMetric):
                  image_size: int = 96,
                  frame_size: int = 70,
                  groups: Sequence[str] = ('same', 'diff'),
+                 baseline: bool = True,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -63,6 +72,7 @@ class MAFLMatchingMetric(BaseMetric):
         self.image_size = image_size
         self.frame_size = frame_size
         self.groups = tuple(groups)
+        self.baseline = baseline
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Store the per-landmark pixel errors of each pair group."""
@@ -82,6 +92,20 @@ class MAFLMatchingMetric(BaseMetric):
                     raise ValueError(f'{_WHERE}: {gt_key} {gt.shape} and '
                                      f'{pred_key} {pred.shape} differ')
                 errors[group] = np.linalg.norm(pred - gt, axis=-1)
+                if self.baseline:
+                    if 'src_keypoints' not in sample:
+                        raise KeyError(
+                            f'{_WHERE}: the same-location baseline needs '
+                            f"'src_keypoints' in every sample (has "
+                            f'{sorted(sample)}); pack them with '
+                            'PackMatchingInputs or pass baseline=False')
+                    src = _as_array(sample['src_keypoints'])
+                    if src.shape != gt.shape:
+                        raise ValueError(f'{_WHERE}: src_keypoints '
+                                         f'{src.shape} and {gt_key} '
+                                         f'{gt.shape} differ')
+                    errors[f'{group}_baseline'] = np.linalg.norm(
+                        src - gt, axis=-1)
             self.results.append(errors)
 
     def _landmark_names(self, num: int) -> List[str]:
@@ -103,13 +127,19 @@ class MAFLMatchingMetric(BaseMetric):
         num = len(results[0][self.groups[0]])
         names = self._landmark_names(num)
         rows = [['group', 'pairs', 'mean'] + names]
+        keys = []
         for group in self.groups:
-            errors = np.stack([r[group] for r in results]) * scale  # (N, K)
-            metrics[group] = float(errors.mean())
+            keys.append((group, group))
+            if self.baseline:
+                keys.append((f'{group}_baseline',
+                             f'{group} (same-location baseline)'))
+        for key, label in keys:
+            errors = np.stack([r[key] for r in results]) * scale  # (N, K)
+            metrics[key] = float(errors.mean())
             per_landmark = errors.mean(axis=0)
             for name, value in zip(names, per_landmark):
-                metrics[f'{group}_{name}'] = float(value)
-            rows.append([group, str(len(errors)), f'{errors.mean():.3f}'] +
+                metrics[f'{key}_{name}'] = float(value)
+            rows.append([label, str(len(errors)), f'{errors.mean():.3f}'] +
                         [f'{v:.3f}' for v in per_landmark])
         print_log(
             f'MAFL matching error (pixels in the {self.frame_size}-px frame)'

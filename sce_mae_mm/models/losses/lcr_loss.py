@@ -5,7 +5,9 @@ centres) with projected unit features ``phi`` and grid positions ``pos``::
 
     p(j | i)     = softmax_j(<phi_i, phi_j> / tau)      over the valid j of T
                                                         (j = i included)
-    f_loc(i, j)  = log(||pos_i - pos_j|| + 1)           (grid units)
+    f_loc(i, j)  = log(||pos_i - pos_j|| + 1)           (grid cells by
+                                                        default; input
+                                                        pixels optional)
     lambda(i, j) = r_att_att     both attentive
                    r_inatt_inatt both cluster centres
                    r_att_inatt   otherwise
@@ -16,13 +18,16 @@ images. Minimising it pushes probability mass of every token towards
 spatially close tokens, i.e. it repels far-apart tokens in feature space
 with a strength that grows with their distance. ``f_loc(i, i) = 0``, so the
 self term never contributes. A repellence of 0 switches that correspondence
-type off (paper Table S6).
+type off (paper Table S6). Paper values (section 4): r_att_att = 5,
+r_att_inatt = 5, r_inatt_inatt = 2.
 """
 from typing import Optional
 
 import torch
 from mmpose.registry import MODELS
 from torch import Tensor, nn
+
+DISTANCE_UNITS = ('cell', 'pixel')
 
 
 def repellence_weights(attentive: Tensor, r_att_att: float,
@@ -110,9 +115,10 @@ def lcr_loss(feats: Tensor,
              attentive: Tensor,
              tau: float = 1. / 7,
              r_att_att: float = 5.,
-             r_att_inatt: float = 2.,
-             r_inatt_inatt: float = 5.,
-             valid: Optional[Tensor] = None) -> Tensor:
+             r_att_inatt: float = 5.,
+             r_inatt_inatt: float = 2.,
+             valid: Optional[Tensor] = None,
+             loc_scale: float = 1.) -> Tensor:
     """Locality-constrained repellence loss of a batch (Eq. 4-7).
 
     Args:
@@ -124,18 +130,24 @@ def lcr_loss(feats: Tensor,
         r_att_att, r_att_inatt, r_inatt_inatt (float): repellence weights.
         valid (Tensor, optional): (B, T) bool, False for padding; padded
             tokens are neither anchors nor softmax candidates.
+        loc_scale (float): length of one position unit in the unit of
+            ``f_loc``: 1 measures distances in grid cells (default), the
+            patch size (8) in input pixels.
 
     Returns:
         Tensor: scalar loss.
     """
     valid = _check_inputs(feats, positions, attentive, valid)
+    if loc_scale <= 0:
+        raise ValueError('lcr_loss (sce_mae_mm/models/losses/lcr_loss.py): '
+                         f'loc_scale must be positive, got {loc_scale!r}')
     if tau <= 0:
         raise ValueError('lcr_loss (sce_mae_mm/models/losses/lcr_loss.py): '
                          f'tau must be positive, got {tau!r}')
     logits = torch.einsum('bid,bjd->bij', feats, feats) / tau
     logits = logits.masked_fill(~valid[:, None, :], float('-inf'))
     prob = logits.softmax(-1)
-    weights = locality(positions) * repellence_weights(
+    weights = locality(positions * loc_scale) * repellence_weights(
         attentive, r_att_att, r_att_inatt, r_inatt_inatt)
     per_anchor = (weights.to(prob.dtype) * prob).sum(-1)  # (B, T)
     anchors = valid.to(per_anchor.dtype)
@@ -151,21 +163,39 @@ class LCRLoss(nn.Module):
         tau (float): softmax temperature; paper silent, default 1/7 (the
             x7 cosine scaling of ContrastLandmark).
         r_att_att (float): attentive-attentive repellence (paper: 5).
-        r_att_inatt (float): attentive-centre repellence (paper: 2).
-        r_inatt_inatt (float): centre-centre repellence (paper: 5).
+        r_att_inatt (float): attentive-centre repellence (paper: 5).
+        r_inatt_inatt (float): centre-centre repellence (paper: 2).
         loss_weight (float): multiplier of the loss.
+        distance_unit (str): unit of the distance in ``f_loc = log(d + 1)``:
+            ``'cell'`` (token-grid cells, default) or ``'pixel'`` (input
+            pixels, ``patch_size`` per cell). The log is not scale-invariant:
+            the weight ratio of a d = 1 to a d = 10 token is 0.29 in cells
+            and 0.50 in pixels.
+        patch_size (int): pixels per grid cell for ``'pixel'``.
     """
 
     def __init__(self,
                  tau: float = 1. / 7,
                  r_att_att: float = 5.,
-                 r_att_inatt: float = 2.,
-                 r_inatt_inatt: float = 5.,
-                 loss_weight: float = 1.) -> None:
+                 r_att_inatt: float = 5.,
+                 r_inatt_inatt: float = 2.,
+                 loss_weight: float = 1.,
+                 distance_unit: str = 'cell',
+                 patch_size: int = 8) -> None:
         super().__init__()
         if tau <= 0:
             raise ValueError('LCRLoss (sce_mae_mm/models/losses/'
                              f'lcr_loss.py): tau must be positive, got {tau}')
+        if distance_unit not in DISTANCE_UNITS:
+            raise ValueError('LCRLoss (sce_mae_mm/models/losses/lcr_loss.py)'
+                             f': distance_unit must be one of '
+                             f'{DISTANCE_UNITS}, got {distance_unit!r}')
+        if patch_size < 1:
+            raise ValueError('LCRLoss (sce_mae_mm/models/losses/lcr_loss.py)'
+                             f': patch_size must be >= 1, got {patch_size}')
+        self.distance_unit = distance_unit
+        self.patch_size = patch_size
+        self.loc_scale = float(patch_size if distance_unit == 'pixel' else 1)
         self.tau = tau
         self.r_att_att = r_att_att
         self.r_att_inatt = r_att_inatt
@@ -184,9 +214,10 @@ class LCRLoss(nn.Module):
         """
         loss = lcr_loss(feats, positions, attentive, self.tau,
                         self.r_att_att, self.r_att_inatt,
-                        self.r_inatt_inatt, valid)
+                        self.r_inatt_inatt, valid, self.loc_scale)
         return self.loss_weight * loss
 
     def extra_repr(self) -> str:
         return (f'tau={self.tau}, r=({self.r_att_att}, {self.r_att_inatt}, '
-                f'{self.r_inatt_inatt}), loss_weight={self.loss_weight}')
+                f'{self.r_inatt_inatt}), loss_weight={self.loss_weight}, '
+                f'distance_unit={self.distance_unit!r}')

@@ -8,8 +8,9 @@ Training (:meth:`CARB.forward_train`):
    peaks on that layer's token features into ``num_clusters`` clusters;
 3. *approximation*: every inattentive token of the last-layer map is replaced
    by its cluster centre's last-layer feature (``approximation='centre'``,
-   default) or by the mean last-layer feature of its cluster (``'mean'``);
-   the backbone's own forward pass is never altered;
+   default) or by the mean last-layer feature of its cluster (``'mean'``;
+   ``'none'`` skips it, an ablation); the backbone's own forward pass is
+   never altered;
 4. the approximated map goes through the projector, and the selected tokens
    ``T = attentive + centres`` (with their grid positions and types) are
    handed to the LCR loss.
@@ -27,7 +28,7 @@ from torch import Tensor
 from ..utils.attentive_split import attentive_split
 from ..utils.density_peak_clustering import density_peak_cluster
 
-APPROXIMATIONS = ('centre', 'mean')
+APPROXIMATIONS = ('centre', 'mean', 'none')
 _WHERE = 'CARB (sce_mae_mm/models/necks/carb.py)'
 
 
@@ -43,7 +44,8 @@ def approximate_tokens(tokens: Tensor,
         assignment (Tensor): (B, N) cluster index 0..K-1 per token, -1 for
             tokens that were not clustered (kept unchanged).
         mode (str): ``'centre'``: the centre token's feature; ``'mean'``:
-            the mean feature of the cluster's members.
+            the mean feature of the cluster's members; ``'none'``: no
+            substitution (an ablation: the map stays as it is).
 
     Returns:
         Tensor: (B, N, C) approximated tokens.
@@ -51,6 +53,8 @@ def approximate_tokens(tokens: Tensor,
     if mode not in APPROXIMATIONS:
         raise ValueError(f'{_WHERE}: approximation must be one of '
                          f'{APPROXIMATIONS}, got {mode!r}')
+    if mode == 'none':
+        return tokens
     channels = tokens.shape[-1]
     clustered = assignment >= 0
     member_of = assignment.clamp_min(0)[..., None].expand(-1, -1, channels)
@@ -97,7 +101,11 @@ class CARB(BaseModule):
         num_clusters (int): K_c, clusters of inattentive tokens (paper: 4).
         knn (int): k of the DPC-kNN density.
         density (str): ``'knn'`` (default) or ``'all'`` (paper's form).
-        approximation (str): ``'centre'`` (default) or ``'mean'``.
+        approximation (str): ``'centre'`` (default), ``'mean'`` or
+            ``'none'`` (no substitution). With the pointwise ``Projector``
+            ``'centre'`` cannot change the loss (the selected tokens keep
+            their features); a ``SpatialProjector`` reads the substituted
+            neighbours.
         concat_backbone (bool): at inference return backbone + projector
             channels concatenated (for the detection regressor).
         clamp_clusters (bool): use ``min(num_clusters, #inattentive)``
@@ -108,7 +116,9 @@ class CARB(BaseModule):
         frozen (bool): keep the block in eval mode without gradients
             (e.g. while training a detection head on top of it).
         projector (dict, optional): projector config; ``in_channels`` and
-            ``out_channels`` are filled in. Default ``dict(type='Projector')``.
+            ``out_channels`` are filled in. Default ``dict(type='Projector')``
+            (pointwise); ``dict(type='SpatialProjector')`` adds 3x3
+            token-grid context.
         init_cfg (dict, optional): mmengine initialisation config.
     """
 

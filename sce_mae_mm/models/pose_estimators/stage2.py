@@ -7,6 +7,12 @@ neck's parameters (the projector) receive gradients. ``predict`` mode
 returns the dense descriptors of every image (the projected map, or backbone
 and projector channels concatenated when the neck has
 ``concat_backbone=True``) in ``data_sample.pred_fields.descriptors``.
+
+The layer whose CLS attention makes the attentive split is by default the
+layer whose tokens are clustered (the backbone's ``layer_index``);
+``attention_layer_index`` reads the split attention from another block (the
+paper's "clustering after the third encoder layer" does not say where the
+split attention comes from).
 """
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -15,6 +21,8 @@ from mmengine.model import BaseModel
 from mmengine.structures import PixelData
 from mmpose.registry import MODELS
 from torch import Tensor, nn
+
+from ..backbones.sce_vit import cls_patch_attention
 
 _WHERE = 'SCEMAEStage2 (sce_mae_mm/models/pose_estimators/stage2.py)'
 
@@ -30,6 +38,9 @@ class SCEMAEStage2(BaseModel):
         neck (dict): neck config (``CARB``).
         loss (dict): loss config; called as ``loss(feats, positions,
             attentive, valid)``. Default ``dict(type='LCRLoss')``.
+        attention_layer_index (int, optional): 0-based block whose CLS
+            attention makes the attentive split; None (default) = the
+            backbone's ``layer_index`` (the clustering layer).
         data_preprocessor (dict, optional): e.g.
             ``dict(type='PoseDataPreprocessor', mean=..., std=...)``.
         init_cfg (dict, optional): mmengine initialisation config.
@@ -39,6 +50,7 @@ class SCEMAEStage2(BaseModel):
                  backbone: dict,
                  neck: dict,
                  loss: Optional[dict] = None,
+                 attention_layer_index: Optional[int] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if isinstance(data_preprocessor, dict):
@@ -54,6 +66,18 @@ class SCEMAEStage2(BaseModel):
             raise TypeError(f'{_WHERE}: the backbone '
                             f'{type(self.backbone).__name__} has no '
                             'forward_features(x) (see docs/architecture.md)')
+        self.attention_layer_index = attention_layer_index
+        if attention_layer_index is not None:
+            layers = getattr(getattr(self.backbone, 'vit', None), 'layers',
+                             None)
+            if layers is None or not hasattr(self.backbone, 'num_heads'):
+                raise TypeError(f'{_WHERE}: attention_layer_index needs an '
+                                'SCEViT-like backbone (vit.layers, '
+                                'num_heads)')
+            if not 0 <= attention_layer_index < len(layers):
+                raise ValueError(f'{_WHERE}: attention_layer_index must lie '
+                                 f'in [0, {len(layers) - 1}], got '
+                                 f'{attention_layer_index}')
         self.freeze_backbone()
 
     def freeze_backbone(self) -> None:
@@ -121,12 +145,39 @@ class SCEMAEStage2(BaseModel):
             dict: ``{'loss_lcr': Tensor}``.
         """
         with torch.no_grad():
-            out = self.backbone.forward_features(inputs)
+            out = self.backbone_features(inputs)
         selected = self.neck.forward_train(out['last'], out['layer_tokens'],
                                            out['cls_attn'])
         loss = self.loss_module(selected['feats'], selected['positions'],
                                 selected['attentive'], selected['valid'])
         return dict(loss_lcr=loss)
+
+    def backbone_features(self, inputs: Tensor) -> Dict[str, Tensor]:
+        """``forward_features`` with the split attention of
+        ``attention_layer_index`` when it differs from the clustering layer.
+
+        Returns:
+            dict: ``last`` (B, C, 12, 12), ``layer_tokens`` (B, N, C),
+            ``cls_attn`` (B, N).
+        """
+        index = self.attention_layer_index
+        if index is None or index == getattr(self.backbone, 'layer_index',
+                                             None):
+            return self.backbone.forward_features(inputs)
+        store: Dict[str, Tensor] = {}
+
+        def keep_qkv(module, args, output):
+            store['qkv'] = output
+
+        qkv = self.backbone.vit.layers[index].attn.qkv
+        handle = qkv.register_forward_hook(keep_qkv)
+        try:
+            out = dict(self.backbone.forward_features(inputs))
+        finally:
+            handle.remove()
+        out['cls_attn'] = cls_patch_attention(store['qkv'],
+                                              self.backbone.num_heads)
+        return out
 
     def predict(self, inputs: Tensor,
                 data_samples: Optional[Sequence] = None) -> List:
