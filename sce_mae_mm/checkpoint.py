@@ -63,8 +63,13 @@ RUNNER_CHECKPOINT_GLOBALS: List[Union[object, Tuple[Callable, str]]] = [
 
 
 def register_safe_globals() -> None:
-    """Allow-list :data:`RUNNER_CHECKPOINT_GLOBALS` for ``torch.load``."""
-    torch.serialization.add_safe_globals(RUNNER_CHECKPOINT_GLOBALS)
+    """Allow-list :data:`RUNNER_CHECKPOINT_GLOBALS` for ``torch.load``.
+
+    torch < 2.4 has no allow-list (and loads with ``weights_only=False`` by
+    default): nothing to register there.
+    """
+    if hasattr(torch.serialization, 'add_safe_globals'):
+        torch.serialization.add_safe_globals(RUNNER_CHECKPOINT_GLOBALS)
 
 
 register_safe_globals()
