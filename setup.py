@@ -21,7 +21,7 @@ ROOT = osp.dirname(osp.abspath(__file__))
 #: repository folder -> folder under ``sce_mae_mm/.mim``
 MIM_FOLDERS = {'configs': 'configs', 'tools': 'tools'}
 #: tools that only make sense in a clone of the repository
-MIM_SKIP = {'setup_env.sh'}
+MIM_SKIP = {'setup_env.sh', 'check_wheel.sh'}
 #: an empty model index: the configs are found by path (mmengine's
 #: ``sce_mae_mm::folder/config.py``), no checkpoints are published
 MODEL_INDEX = 'Import: []\n'

@@ -99,7 +99,9 @@ pipq install -q --upgrade "pip<25" "setuptools==$(pin setuptools)" wheel cython
 done_step
 
 step "installing torch==$TORCH_V and torchvision"
-pipq install -q "torch==$TORCH_V" "torchvision==$(pin torchvision)"
+# with the lock's numpy, so that nothing below runs on another one
+NUMPY_REQ=$(grep -E '^numpy([^A-Za-z0-9_.-]|$)' "$PIN" | head -n1 || true)
+pipq install -q "torch==$TORCH_V" "torchvision==$(pin torchvision)" ${NUMPY_REQ:+"$NUMPY_REQ"}
 done_step
 
 PYV=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
