@@ -195,3 +195,19 @@ def test_import_where_torch_has_no_add_safe_globals(monkeypatch):
                           text=True, timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == sce_mae_mm.__version__
+
+
+@pytest.mark.parametrize('version,pairs', [('2.5.1', False),
+                                           ('2.14.1', True)])
+def test_safe_globals_pairs_only_where_torch_takes_them(
+        monkeypatch, version, pairs):
+    """torch 2.4/2.5 reads every allow-list entry as a global (a
+    ``(global, name)`` pair would break its weights-only loads)."""
+    from sce_mae_mm import checkpoint
+    added = []
+    monkeypatch.setattr(torch.serialization, 'add_safe_globals',
+                        added.extend)
+    monkeypatch.setattr(torch, '__version__', version)
+    checkpoint.register_safe_globals()
+    assert any(isinstance(g, tuple) for g in added) == pairs
+    assert checkpoint.HistoryBuffer in added
