@@ -1,7 +1,10 @@
 # sce_mae_mm: set-up, quick start and tests. See README.md.
 PY := .venv/bin/python
+# the oldest claimed stack (requirements/compat.txt), in its own environment
+COMPAT_VENV ?= .venv-compat
+COMPAT_PYTHON ?= python3.9
 
-.PHONY: setup quickstart test lint clean-venv
+.PHONY: setup quickstart test test-wheel setup-compat test-compat lint clean-venv
 
 setup:
 	bash tools/setup_env.sh
@@ -9,12 +12,25 @@ setup:
 quickstart: setup
 	$(PY) tools/quickstart.py
 
+# the suite, then the built wheel outside the clone (tools/check_wheel.sh)
 test: setup
 	$(PY) -m pytest tests
+	bash tools/check_wheel.sh
+
+test-wheel: setup
+	bash tools/check_wheel.sh
+
+setup-compat:
+	VENV="$(abspath $(COMPAT_VENV))" LOCK="$(CURDIR)/requirements/compat.txt" \
+	  PYTHON="$(COMPAT_PYTHON)" bash tools/setup_env.sh
+
+test-compat: setup-compat
+	SCE_MAE_MM_LOCK="$(CURDIR)/requirements/compat.txt" \
+	  $(COMPAT_VENV)/bin/python -m pytest tests
 
 lint:
-	$(PY) -m flake8 sce_mae_mm tools tests configs projects
-	$(PY) -m isort --check-only sce_mae_mm tools tests configs projects
+	$(PY) -m flake8 sce_mae_mm tools tests configs projects setup.py
+	$(PY) -m isort --check-only sce_mae_mm tools tests configs projects setup.py
 
 clean-venv:
 	rm -rf .venv

@@ -7,6 +7,7 @@ __version__ = '0.1.0'
 
 # isort: off
 from . import checkpoint  # noqa: F401  (first: safe checkpoint loading)
+from . import registry  # noqa: F401  (the sce_mae_mm:: config scope)
 from . import datasets, engine, evaluation, models, visualization  # noqa
 from . import apis  # noqa
 # isort: on

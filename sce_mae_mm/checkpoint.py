@@ -26,6 +26,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
+from mmengine.utils import digit_version
 
 
 def _numpy_globals() -> List[object]:
@@ -72,8 +73,18 @@ RUNNER_CHECKPOINT_GLOBALS: List[Union[object, Tuple[Callable, str]]] = [
 
 
 def register_safe_globals() -> None:
-    """Allow-list :data:`RUNNER_CHECKPOINT_GLOBALS` for ``torch.load``."""
-    torch.serialization.add_safe_globals(RUNNER_CHECKPOINT_GLOBALS)
+    """Allow-list :data:`RUNNER_CHECKPOINT_GLOBALS` for ``torch.load``.
+
+    torch < 2.4 has no allow-list (and loads with ``weights_only=False`` by
+    default): nothing to register there. torch < 2.6 takes no
+    ``(global, name)`` pairs, so the ``getattr`` stand-in is left out there.
+    """
+    if not hasattr(torch.serialization, 'add_safe_globals'):
+        return
+    entries = RUNNER_CHECKPOINT_GLOBALS
+    if digit_version(torch.__version__) < digit_version('2.6.0'):
+        entries = [g for g in entries if not isinstance(g, tuple)]
+    torch.serialization.add_safe_globals(entries)
 
 
 register_safe_globals()

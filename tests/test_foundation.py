@@ -152,20 +152,28 @@ def test_runner_checkpoint_loads_in_fresh_process(tmp_path):
     assert 'train/' in proc.stdout
 
 
-def test_installed_stack_matches_setup_cfg_pins():
-    """setup.cfg's install_requires is the one place the stack is pinned."""
-    import configparser
+def test_installed_stack_matches_lock():
+    """The environment has exactly the versions of its lock file:
+    requirements/lock.txt (the reference set-up), or the file named by
+    SCE_MAE_MM_LOCK (``make test-compat``: requirements/compat.txt)."""
     from importlib.metadata import version
-    cfg = configparser.ConfigParser()
-    assert cfg.read(ROOT / 'setup.cfg')
-    pins = dict(
-        line.strip().split('==')
-        for line in cfg['options']['install_requires'].splitlines()
-        if '==' in line)
+
+    from packaging.requirements import Requirement
+    lock = Path(os.environ.get('SCE_MAE_MM_LOCK',
+                               ROOT / 'requirements' / 'lock.txt'))
+    lines = [line.split('#')[0].strip()
+             for line in lock.read_text().splitlines()]
+    reqs = {r.name: r for r in map(Requirement, filter(None, lines))}
     for name in ('torch', 'torchvision', 'mmengine', 'mmcv', 'mmdet',
-                 'mmpose', 'mmpretrain', 'xtcocotools', 'setuptools'):
-        assert name in pins, f'setup.cfg: {name} is not pinned'
-        assert version(name).split('+')[0] == pins[name], name
+                 'mmpose', 'mmpretrain', 'xtcocotools', 'openmim',
+                 'setuptools'):
+        spec = str(reqs[name].specifier) if name in reqs else ''
+        assert spec.startswith('=='), f'{lock}: {name} is not pinned'
+        assert version(name).split('+')[0] == spec[2:], name
+    for req in reqs.values():  # the ranges (numpy) hold as well
+        installed = version(req.name).split('+')[0]
+        assert req.specifier.contains(installed, prereleases=True), (
+            f'{lock}: {req} but {installed} is installed')
     import mmcv.ops  # noqa: F401  (built with ops)
 
 

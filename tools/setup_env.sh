@@ -1,39 +1,67 @@
 #!/usr/bin/env bash
-# Create .venv in the project root and install the pinned OpenMMLab stack.
-# Versions come from setup.cfg's install_requires (the one place they are
-# pinned) and its `tests` extra.
-# The mmcv 2.1.0 wheel (with CPU ops) is built once from the PyPI sdist and
+# Create a virtual environment and install the locked OpenMMLab stack.
+# The exact versions come from a lock file (default requirements/lock.txt,
+# the reference environment; requirements/compat.txt is the oldest claimed
+# stack); its lines override the ranges of requirements/runtime.txt and
+# requirements/tests.txt for the same package.
+# The mmcv wheel (with CPU ops) is built once from the PyPI sdist and
 # cached outside the clone, keyed by mmcv/torch/Python versions.
+#   VENV=DIR     where the environment goes (default: .venv in the clone)
+#   LOCK=FILE    the lock file (default: requirements/lock.txt)
+#   PYTHON=EXE   the interpreter the environment is made from (python3)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY="${PYTHON:-python3}"
-VENV="$ROOT/.venv"
+VENV="${VENV:-$ROOT/.venv}"
+LOCK="${LOCK:-$ROOT/requirements/lock.txt}"
 PIN="$(mktemp)"
 trap 'rm -f "$PIN"' EXIT
-"$PY" - "$ROOT/setup.cfg" > "$PIN" <<'EOF_REQS'
-import configparser
+"$PY" - "$ROOT/requirements/runtime.txt" "$ROOT/requirements/tests.txt" "$LOCK" > "$PIN" <<'EOF_REQS'
+import re
 import sys
-cfg = configparser.ConfigParser()
-if not cfg.read(sys.argv[1]):
-    sys.exit(f'{sys.argv[1]}: cannot read the requirements')
-lines = (cfg['options']['install_requires'] + '\n' +
-         cfg['options.extras_require']['tests']).splitlines()
-print('\n'.join(line.strip() for line in lines if line.strip()))
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            lines = [line.split('#')[0].strip() for line in f]
+    except OSError as e:
+        sys.exit(f'{path}: cannot read the requirements ({e})')
+    return [line for line in lines if line]
+
+
+def name(line):
+    match = re.match(r'[A-Za-z0-9._-]+', line)
+    if match is None:
+        sys.exit(f'not a requirement line: {line!r}')
+    return re.sub(r'[-_.]+', '-', match.group(0)).lower()
+
+
+*ranges, lock_path = sys.argv[1:]
+lock = {name(line): line for line in read(lock_path)}
+out = {}
+for path in ranges:
+    for line in read(path):
+        out[name(line)] = lock.get(name(line), line)
+for key, line in lock.items():
+    out.setdefault(key, line)
+print('\n'.join(out.values()))
 EOF_REQS
 pin() {
   local v
   v=$(grep -E "^$1==" "$PIN" | head -n1 | cut -d= -f3)
-  [ -n "$v" ] || { echo "[setup] setup.cfg: no '$1==VERSION' in install_requires" >&2; exit 1; }
+  [ -n "$v" ] || { echo "[setup] $LOCK: no '$1==VERSION' line" >&2; exit 1; }
   echo "$v"
 }
-for name in torch torchvision mmengine mmcv mmdet mmpose mmpretrain xtcocotools setuptools; do
+STACK="torch torchvision mmengine mmcv mmdet mmpose mmpretrain xtcocotools openmim setuptools"
+for name in $STACK; do
   pin "$name" >/dev/null
 done
 # everything else, installed with its own dependencies in one pip call
 RUNTIME="$(mktemp)"
 trap 'rm -f "$PIN" "$RUNTIME"' EXIT
-grep -vE '^(torch|torchvision|mmengine|mmcv|mmdet|mmpose|mmpretrain|xtcocotools|setuptools)==' "$PIN" > "$RUNTIME"
+grep -vE "^($(echo $STACK | tr ' ' '|'))==" "$PIN" > "$RUNTIME"
 TORCH_V=$(pin torch); MMCV_V=$(pin mmcv)
 CACHE="${SCE_MAE_MM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sce_mae_mm}"
 T0=$(date +%s)
@@ -70,8 +98,10 @@ step "creating virtual environment at $VENV"
 pipq install -q --upgrade "pip<25" "setuptools==$(pin setuptools)" wheel cython
 done_step
 
-step "installing torch==$TORCH_V and torchvision (local wheel store)"
-pipq install -q "torch==$TORCH_V" "torchvision==$(pin torchvision)"
+step "installing torch==$TORCH_V and torchvision"
+# with the lock's numpy, so that nothing below runs on another one
+NUMPY_REQ=$(grep -E '^numpy([^A-Za-z0-9_.-]|$)' "$PIN" | head -n1 || true)
+pipq install -q "torch==$TORCH_V" "torchvision==$(pin torchvision)" ${NUMPY_REQ:+"$NUMPY_REQ"}
 done_step
 
 PYV=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
@@ -86,7 +116,10 @@ else
   pipq download -q --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV_V" -d "$BUILD"
   tar -xzf "$BUILD"/mmcv-"$MMCV_V".tar.gz -C "$BUILD"
   SRC="$BUILD/mmcv-$MMCV_V"
-  sed -i 's/-std=c++17/-std=c++20/g' "$SRC/setup.py"
+  # torch's recent headers need C++20; older torch builds with mmcv's C++17
+  if [ "$(printf '%s\n' 2.6 "$TORCH_V" | sort -V | head -n1)" = 2.6 ]; then
+    sed -i 's/-std=c++17/-std=c++20/g' "$SRC/setup.py"
+  fi
   (cd "$SRC" && CUDA_VISIBLE_DEVICES= FORCE_CUDA=0 MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
      pipq wheel -q --no-deps --no-build-isolation . -w "$BUILD/dist")
   mkdir -p "$WHEELDIR"
@@ -100,11 +133,12 @@ step "installing mmcv, mmengine and the other runtime dependencies"
 pipq install -q "$WHEELDIR"/mmcv-*.whl "mmengine==$(pin mmengine)" "torch==$TORCH_V" -r "$RUNTIME"
 done_step
 
-step "installing mmdet, mmpose, mmpretrain without their metadata deps"
-pipq install -q --no-deps "mmdet==$(pin mmdet)" "mmpose==$(pin mmpose)" "mmpretrain==$(pin mmpretrain)"
+step "installing mmdet, mmpose, mmpretrain, openmim without their metadata deps"
+pipq install -q --no-deps "mmdet==$(pin mmdet)" "mmpose==$(pin mmpose)" "mmpretrain==$(pin mmpretrain)" \
+  "openmim==$(pin openmim)"
 done_step
 
-step "rebuilding xtcocotools against numpy 2"
+step "rebuilding xtcocotools against the installed numpy"
 pipq install -q --no-binary xtcocotools --no-build-isolation "xtcocotools==$(pin xtcocotools)"
 done_step
 
