@@ -67,9 +67,15 @@ def test_cells_are_patches_with_context(data, stride):
     out = cover_and_stride(fn, ctx, PATCH, stride, margin=margin)
     cells = SIZE // stride
     assert out.shape == (2, 5, cells, cells)
-    # one batched call, always on images of the original size
+    # on a CPU: one call per shift's worth of images (B), always on images
+    # of the original size; one batched call when asked (a GPU's default)
     ratio = PATCH // stride
+    assert calls == [(2, 3, SIZE, SIZE)] * (ratio * ratio)
+    calls.clear()
+    batched = cover_and_stride(fn, ctx, PATCH, stride, margin=margin,
+                               chunk_size=2 * ratio * ratio)
     assert calls == [(2 * ratio * ratio, 3, SIZE, SIZE)]
+    torch.testing.assert_close(batched, out, rtol=0, atol=1e-6)
     expected = _expected(ctx, weight, margin, stride, cells)
     torch.testing.assert_close(out, expected, rtol=0, atol=1e-6)
 
