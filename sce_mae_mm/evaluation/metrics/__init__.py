@@ -1,5 +1,10 @@
 # Registered components are imported here.
+from .input_frame_nme import (InputFrameNME, mean_shape_from_dataset,
+                              nme_percent, to_input_frame)
 from .matching_metric import MAFLMatchingMetric
 from .nme_percent import NMEPercent
 
-__all__ = ['MAFLMatchingMetric', 'NMEPercent']
+__all__ = [
+    'InputFrameNME', 'MAFLMatchingMetric', 'NMEPercent',
+    'mean_shape_from_dataset', 'nme_percent', 'to_input_frame'
+]
