@@ -257,3 +257,34 @@ def test_limited_annotations_summary():
     assert paper[3] == '| ours 64-d (projector) | 12.00 ± 2.00 | 8.00 ± 0.00 |'
     assert paper[4] == ('| mean shape of the subset (64-d runs) | '
                         '32.00 ± 2.00 | 28.00 ± 0.00 |')
+
+
+def test_best_checkpoint_on_held_out_training_images(synthetic_root,
+                                                     tmp_path,
+                                                     stage2_checkpoint):
+    cfg = tiny_config('sce_mae_deit_t_mafl_synthetic.py',
+                      synthetic_root / 'celeba', tmp_path / 'best',
+                      stage2_checkpoint, epochs=1, stride=8)
+    option = Config.fromfile(
+        str(ROOT / 'configs' / 'detection' /
+            'sce_mae_deit_s_mafl_best_on_train_val.py'))
+    train_set = cfg.train_dataloader.dataset
+    for loader, part in (('train_dataloader', 'train'),
+                         ('val_dataloader', 'val')):
+        wrapper = dict(option[loader].dataset)
+        wrapper['dataset'] = dict(train_set,
+                                  pipeline=cfg[loader].dataset.pipeline)
+        assert wrapper['part'] == part
+        cfg[loader].dataset = wrapper
+    cfg.train_cfg.val_interval = 1
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=1, save_best='NME', rule='less')
+    cfg.experiment_name = 'det_best_held_out'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    n_train = len(runner.train_dataloader.dataset)
+    n_val = len(runner.val_dataloader.dataset)
+    assert n_val >= 1 and n_train + n_val == len(
+        runner.build_dataloader(dict(cfg.test_dataloader, dataset=dict(
+            train_set, pipeline=[]))).dataset)
+    assert list((tmp_path / 'best').glob('best_NME_epoch_1.pth'))

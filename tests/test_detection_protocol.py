@@ -26,11 +26,13 @@ STOP_EPOCH = {'mafl': 120, 'aflw_m': 45, 'aflw_r': 45, '300w': 80}
 
 def _dataset_of(name: str) -> str:
     stem = name[len('sce_mae_deit_x_'):-len('.py')]
-    return stem.replace('_dve_schedule', '')
+    return stem.replace('_dve_schedule', '').replace('_best_on_train_val',
+                                                     '')
 
 
 def test_config_lists_are_complete():
-    assert len(FULL) == 16  # 3 archs x 4 sets + 4 DVE-schedule variants
+    # 3 archs x 4 sets, 4 DVE-schedule variants, 1 best-on-held-out option
+    assert len(FULL) == 17
     assert LIMITED == ['sce_mae_deit_s_aflw_m_limited.py',
                        'sce_mae_deit_s_aflw_m_limited_cl.py']
 
@@ -48,15 +50,27 @@ def test_full_annotation_config(name):
     assert convs[-1].out_channels == cfg.model.head.num_keypoints * 50
     assert head.beta == 100.0
     # no TPS warp in training
-    train_steps = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+    train_set = cfg.train_dataloader.dataset
+    train_set = train_set.get('dataset', train_set)  # HeldOutSplit
+    train_steps = [t['type'] for t in train_set.pipeline]
     assert 'RandomTPSWarp' not in train_steps, name
     # features cached (valid: frozen backbone, un-augmented pipeline)
     assert cfg.model.type == 'CachedTopdownPoseEstimator'
     assert cfg.model.cache_features
-    # no model selection on the test split
+    # no model selection on the test split: the last checkpoint, or a best
+    # one selected on images held out of the training split
     checkpoint = cfg.default_hooks.checkpoint
-    assert 'save_best' not in checkpoint, name
     assert checkpoint.get('save_last', True)
+    if 'best_on_train_val' in name:
+        val = cfg.val_dataloader.dataset
+        assert checkpoint.save_best == 'NME'
+        assert (val.type, val.part, val.dataset.split) == (
+            'HeldOutSplit', 'val', 'train')
+        train = cfg.train_dataloader.dataset
+        assert (train.type, train.part) == ('HeldOutSplit', 'train')
+        assert cfg.test_dataloader.dataset.split == 'test'
+    else:
+        assert 'save_best' not in checkpoint, name
     # the paper metric is the input-frame NME
     assert cfg.test_evaluator.type == 'InputFrameNME'
     assert any(h['type'] == 'MeanShapeBaselineHook'
@@ -133,3 +147,28 @@ def test_limited_iterations_match_the_protocols():
     assert tool.protocol_iterations(n_train, 1, tile_to, epochs) == 15850
     with pytest.raises(ValueError, match='tile_to'):
         tool.tile_times(n_train, 1, 'all')
+
+
+def test_held_out_split(synthetic_root):
+    from mmpose.registry import DATASETS
+
+    from sce_mae_mm.datasets import held_out_indices
+    train = held_out_indices(40, 0.1, 3, 'train')
+    val = held_out_indices(40, 0.1, 3, 'val')
+    assert len(val) == 4 and not set(train) & set(val)
+    assert sorted(train + val) == list(range(40))
+    with pytest.raises(ValueError, match='part'):
+        held_out_indices(40, 0.1, 3, 'test')
+    init_default_scope('mmpose')
+    inner = dict(type='MAFLDataset', data_root=str(synthetic_root / 'celeba'),
+                 split='train', check_size=False, pipeline=[])
+    parts = {p: DATASETS.build(dict(type='HeldOutSplit', part=p,
+                                    dataset=inner, val_fraction=0.2))
+             for p in ('train', 'val')}
+    full = DATASETS.build(inner)
+    assert len(parts['train']) + len(parts['val']) == len(full)
+    paths = {p: {d.get_data_info(i)['img_path'] for i in range(len(d))}
+             for p, d in parts.items()}
+    assert not paths['train'] & paths['val']
+    assert parts['val'].metainfo['dataset_name'] == full.metainfo[
+        'dataset_name']

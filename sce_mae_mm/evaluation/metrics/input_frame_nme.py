@@ -17,7 +17,7 @@ The input frame is recovered from each sample's ``input_center``,
 and the same exact affine map.
 """
 import copy
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
@@ -72,12 +72,23 @@ def nme_percent(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray,
     return float(100.0 * err[mask].mean())
 
 
-def _unwrap_dataset_cfg(cfg: dict) -> dict:
-    """The innermost dataset config of wrappers such as RepeatDataset."""
+def _without_images(cfg: dict) -> Tuple[dict, Optional[list]]:
+    """A copy of a (possibly wrapped) dataset config that loads no images.
+
+    Wrappers (``RepeatDataset``, ``HeldOutSplit``, ...) keep their
+    ``dataset`` key; the innermost config gets ``pipeline=[]`` and
+    ``lazy_init=False``. Returns the copy and the innermost pipeline.
+    """
     cfg = copy.deepcopy(dict(cfg))
-    while 'dataset' in cfg and isinstance(cfg['dataset'], dict):
-        cfg = copy.deepcopy(dict(cfg['dataset']))
-    return cfg
+    if isinstance(cfg.get('dataset'), dict):
+        inner, pipeline = _without_images(cfg['dataset'])
+        cfg['dataset'] = inner
+        return cfg, pipeline
+    pipeline = cfg.get('pipeline')
+    cfg['pipeline'] = []
+    cfg['lazy_init'] = False
+    cfg.pop('test_mode', None)
+    return cfg, pipeline
 
 
 def _crop_params(pipeline: Optional[Sequence[dict]]) -> Dict[str, int]:
@@ -92,24 +103,22 @@ def _crop_params(pipeline: Optional[Sequence[dict]]) -> Dict[str, int]:
 def mean_shape_from_dataset(dataset_cfg: dict) -> np.ndarray:
     """Mean training shape in the input (crop) frame.
 
-    Builds the dataset without images (``pipeline=[]``, ``indices`` kept, so
-    a limited-annotation subset gives the mean of its own images), maps each
+    Builds the dataset without images (``pipeline=[]``; ``indices`` and
+    wrappers kept, so a limited-annotation subset or a held-out split gives
+    the mean of its own images), maps each
     face's keypoints through its DVE crop (``bbox`` = the pre-crop window,
     resize / crop from the config's ``DVEFaceCrop``) and averages every
     landmark over the faces where it is visible.
 
     Args:
-        dataset_cfg: a dataset config (wrappers with a ``dataset`` key are
-            unwrapped).
+        dataset_cfg: a dataset config, possibly wrapped (``RepeatDataset``,
+            ``HeldOutSplit``).
 
     Returns:
         (K, 2) float64 mean (x, y) in input pixels.
     """
-    cfg = _unwrap_dataset_cfg(dataset_cfg)
-    crop = _crop_params(cfg.get('pipeline'))
-    cfg['pipeline'] = []
-    cfg['lazy_init'] = False
-    cfg.pop('test_mode', None)
+    cfg, pipeline = _without_images(dataset_cfg)
+    crop = _crop_params(pipeline)
     dataset = DATASETS.build(cfg)
     total, count = None, None
     for idx in range(len(dataset)):
