@@ -167,6 +167,15 @@ def test_feature_cache(synthetic_root, tmp_path, stage2_checkpoint):
     warped.gt_instance_labels = InstanceData()
     with pytest.raises(RuntimeError, match='augmented'):
         model.loss(data['inputs'][:1], [warped])
+    # ... and so is a run whose pipeline warps (the limited-annotation one)
+    limited = Config.fromfile(str(ROOT / 'configs' / 'detection' /
+                                  'sce_mae_deit_s_aflw_m_limited.py'))
+    cfg.train_dataloader.dataset.pipeline = (
+        limited.train_dataloader.dataset.pipeline)
+    cfg.work_dir = str(tmp_path / 'cache_tps')
+    cfg.experiment_name = 'det_cache_tps'
+    with pytest.raises(RuntimeError, match='augmented'):
+        Runner.from_cfg(cfg).train()
 
 
 def test_unmodified_mmpose_head_composes(synthetic_root, tmp_path,

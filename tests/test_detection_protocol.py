@@ -57,6 +57,8 @@ def test_full_annotation_config(name):
     # features cached (valid: frozen backbone, un-augmented pipeline)
     assert cfg.model.type == 'CachedTopdownPoseEstimator'
     assert cfg.model.cache_features
+    (pack, ) = [t for t in train_set.pipeline if t['type'] == 'PackPoseInputs']
+    assert {'tps_params', 'flip'} <= set(pack.meta_keys)  # guard of the cache
     # no model selection on the test split: the last checkpoint, or a best
     # one selected on images held out of the training split
     checkpoint = cfg.default_hooks.checkpoint

@@ -94,10 +94,12 @@ model = dict(
         decoder=det_codec),
     test_cfg=dict(flip_test=False))
 
+# tps_params / flip are packed when a random warp or flip ran, so the
+# feature cache refuses augmented samples instead of freezing one draw
 det_pack_meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'ori_shape',
                       'img_shape', 'input_size', 'input_center',
                       'input_scale', 'context', 'dataset_name',
-                      'flip_indices')
+                      'flip_indices', 'flip', 'tps_params')
 # Table 2: no augmentation (DVE caches the descriptors, CL passes no
 # --TPS_aug)
 det_train_pipeline = [
