@@ -82,7 +82,7 @@ def test_train_and_test_intermediate_head(synthetic_root, tmp_path,
     cfg = tiny_config('sce_mae_deit_t_aflw_m_synthetic.py',
                       synthetic_root / 'aflw-mtfl', tmp_path / 'det',
                       stage2_checkpoint, epochs=1)
-    assert cfg.test_evaluator.type == 'NMEPercent'
+    assert cfg.test_evaluator.type == 'InputFrameNME'
     cfg.experiment_name = 'det_intermediate'
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -103,6 +103,9 @@ def test_train_and_test_intermediate_head(synthetic_root, tmp_path,
     metrics = runner.test()
     nme = metrics['NME']
     assert math.isfinite(nme) and 1.0 < nme < 500.0  # percent, not fraction
+    # the original-frame NME and the mean-training-shape baseline beside it
+    assert set(metrics) >= {'NME', 'NME_original', 'NME_mean_shape'}
+    assert metrics['NME_mean_shape'] > 1.0
 
     # tools/test.py on the saved checkpoint gives the same NME, and writes
     # the metrics (--out), raw predictions (--dump) and drawings (--show-dir)
@@ -124,12 +127,55 @@ def test_train_and_test_intermediate_head(synthetic_root, tmp_path,
                           text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert json.loads(out.read_text())['NME'] == pytest.approx(nme, rel=1e-5)
+    printed = json.loads(out.read_text())
+    assert printed['NME'] == pytest.approx(nme, rel=1e-5)
+    assert printed['NME_mean_shape'] == pytest.approx(
+        metrics['NME_mean_shape'], rel=1e-6)
     preds = mmengine.load(str(dump))
     assert len(preds) == len(runner.test_dataloader.dataset)
     assert preds[0]['pred_instances']['keypoints'].shape == (1, 5, 2)
     drawn = list((tmp_path / 'det_test').rglob(f'{show_dir}/*.jpg'))
     assert drawn, f'no drawings under {tmp_path / "det_test"}'
+
+
+def test_feature_cache(synthetic_root, tmp_path, stage2_checkpoint):
+    from mmengine.structures import InstanceData
+    from mmpose.structures import PoseDataSample
+    cfg = tiny_config('sce_mae_deit_t_mafl_synthetic.py',
+                      synthetic_root / 'celeba', tmp_path / 'cache',
+                      stage2_checkpoint, epochs=2, stride=8)
+    assert cfg.model.type == 'CachedTopdownPoseEstimator'
+    cfg.experiment_name = 'det_cache'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    model = runner.model
+    num_train = len(runner.train_dataloader.dataset)
+    # every training face computed once (epoch 1), then read (epoch 2)
+    info = model.cache_info()
+    assert info['faces'] == num_train
+    assert info['misses'] == num_train and info['hits'] == num_train
+    # the cached features are the live ones (float16 storage)
+    batch = next(iter(runner.train_dataloader))
+    data = model.data_preprocessor(batch, training=True)
+    cached = model.cached_feat(data['inputs'], data['data_samples'])[-1]
+    with torch.no_grad():
+        live = model.extract_feat(data['inputs'])[-1]
+    assert torch.allclose(cached, live, atol=2e-2 * live.abs().max())
+    # a randomly augmented sample is refused
+    warped = PoseDataSample(metainfo=dict(img_path='a.jpg', id=0,
+                                          tps_params=dict(a=1)))
+    warped.gt_instance_labels = InstanceData()
+    with pytest.raises(RuntimeError, match='augmented'):
+        model.loss(data['inputs'][:1], [warped])
+    # ... and so is a run whose pipeline warps (the limited-annotation one)
+    limited = Config.fromfile(str(ROOT / 'configs' / 'detection' /
+                                  'sce_mae_deit_s_aflw_m_limited.py'))
+    cfg.train_dataloader.dataset.pipeline = (
+        limited.train_dataloader.dataset.pipeline)
+    cfg.work_dir = str(tmp_path / 'cache_tps')
+    cfg.experiment_name = 'det_cache_tps'
+    with pytest.raises(RuntimeError, match='augmented'):
+        Runner.from_cfg(cfg).train()
 
 
 def test_unmodified_mmpose_head_composes(synthetic_root, tmp_path,
@@ -164,22 +210,40 @@ def test_limited_annotations_tool(synthetic_root, tmp_path,
     with pytest.raises(ValueError, match='size 11'):
         tool.subset_indices(10, 11, seed=0)
 
-    cfg = tiny_config('sce_mae_deit_t_aflw_m_synthetic.py',
+    cfg = tiny_config('sce_mae_deit_t_aflw_m_limited_synthetic.py',
                       synthetic_root / 'aflw-mtfl', tmp_path / 'unused',
                       stage2_checkpoint, stride=8)
+    assert cfg.limited_annotations.tile_to == 'train_size'
     cfg_path = tmp_path / 'limited.py'
     cfg.dump(str(cfg_path))
     table = tool.main([
-        str(cfg_path), '--sizes', '1', '3', '--seeds', '0', '--epochs', '1',
-        '--samples-per-epoch', '4', '--work-dir',
+        str(cfg_path), '--sizes', '1', '3', '--seeds', '0', '1', '--epochs',
+        '1', '--work-dir',
         str(tmp_path / 'limited')
     ])
     lines = table.splitlines()
-    assert lines[0].startswith('| images | seeds | NME mean ± std')
-    assert [ln.split('|')[1].strip() for ln in lines[2:]] == ['1', '3']
+    assert lines[0] == '| AFLW_M NME (%) | 1 | 3 |'
+    assert lines[2].startswith('| ours 16-d (projector) | ')
+    assert lines[3].startswith('| mean shape of the subset (16-d runs) | ')
     assert (tmp_path / 'limited' / 'limited_annotations.md').is_file()
-    assert (tmp_path / 'limited' / 'n3_seed0' / 'epoch_1.pth').is_file()
+    assert (tmp_path / 'limited' / 'd16' / 'n3_seed0' /
+            'epoch_1.pth').is_file()
     assert 'Limited annotations' in capsys.readouterr().out
+    # the DVE protocol: each epoch tiles the subset to the training-set size
+    results = json.loads(
+        (tmp_path / 'limited' / 'limited_annotations.json').read_text())
+    n_train = tool.train_set_size(Config.fromfile(str(cfg_path)))
+    for size in (1, 3):
+        for seed in ('0', '1'):
+            run = results['16'][str(size)][seed]
+            assert run['iterations'] == tool.protocol_iterations(
+                n_train, size, 'train_size', 1, batch_size=4)
+            assert run['NME'] > 0 and run['NME_mean_shape'] > 0
+    assert results['16']['1']['0']['iterations'] == math.ceil(n_train / 4)
+    # the head reads the projector only (16-d), DVE's 1x1 conv
+    state = torch.load(tmp_path / 'limited' / 'd16' / 'n1_seed0' /
+                       'epoch_1.pth')['state_dict']
+    assert state['head.conv.0.weight'].shape == (5 * 8, 16, 1, 1)
 
 
 def test_limited_annotations_summary():
@@ -192,3 +256,44 @@ def test_limited_annotations_summary():
     # sample std of (10, 14, 12) is 2
     assert rows[2] == '| 1 | 3 | 12.00 ± 2.00 | 10.00, 14.00, 12.00 |'
     assert rows[3] == '| 5 | 1 | 8.00 ± 0.00 | 8.00 |'
+
+    runs = {s: {k: dict(NME=v, NME_mean_shape=20.0 + v) for k, v in
+                enumerate(vals)}
+            for s, vals in ((1, (10.0, 14.0, 12.0)), (5, (8.0, 8.0)))}
+    paper = tool.paper_table({64: runs}, 'NME', 'projector').splitlines()
+    assert paper[0] == '| AFLW_M NME (%) | 1 | 5 |'
+    assert paper[2] == '| SCE-MAE 64-d (paper) | 18.41 | 11.79 |'
+    assert paper[3] == '| ours 64-d (projector) | 12.00 ± 2.00 | 8.00 ± 0.00 |'
+    assert paper[4] == ('| mean shape of the subset (64-d runs) | '
+                        '32.00 ± 2.00 | 28.00 ± 0.00 |')
+
+
+def test_best_checkpoint_on_held_out_training_images(synthetic_root,
+                                                     tmp_path,
+                                                     stage2_checkpoint):
+    cfg = tiny_config('sce_mae_deit_t_mafl_synthetic.py',
+                      synthetic_root / 'celeba', tmp_path / 'best',
+                      stage2_checkpoint, epochs=1, stride=8)
+    option = Config.fromfile(
+        str(ROOT / 'configs' / 'detection' /
+            'sce_mae_deit_s_mafl_best_on_train_val.py'))
+    train_set = cfg.train_dataloader.dataset
+    for loader, part in (('train_dataloader', 'train'),
+                         ('val_dataloader', 'val')):
+        wrapper = dict(option[loader].dataset)
+        wrapper['dataset'] = dict(train_set,
+                                  pipeline=cfg[loader].dataset.pipeline)
+        assert wrapper['part'] == part
+        cfg[loader].dataset = wrapper
+    cfg.train_cfg.val_interval = 1
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=1, save_best='NME', rule='less')
+    cfg.experiment_name = 'det_best_held_out'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    n_train = len(runner.train_dataloader.dataset)
+    n_val = len(runner.val_dataloader.dataset)
+    assert n_val >= 1 and n_train + n_val == len(
+        runner.build_dataloader(dict(cfg.test_dataloader, dataset=dict(
+            train_set, pipeline=[]))).dataset)
+    assert list((tmp_path / 'best').glob('best_NME_epoch_1.pth'))

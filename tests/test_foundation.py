@@ -31,13 +31,14 @@ def test_version_and_registries():
     assert isinstance(sce_mae_mm.__version__, str)
     expected = {
         MODELS: ['SCEViT', 'CARB', 'LCRLoss', 'SCEMAEStage2',
-                 'IntermediateHeatmapHead', 'LandmarkMatcher'],
+                 'IntermediateHeatmapHead', 'LandmarkMatcher',
+                 'CachedTopdownPoseEstimator'],
         DATASETS: ['CelebADataset', 'MAFLDataset', 'AFLWMDataset',
                    'AFLWRDataset', 'Face300WDVEDataset',
-                   'MAFLMatchingDataset'],
+                   'MAFLMatchingDataset', 'HeldOutSplit'],
         TRANSFORMS: ['DVEFaceCrop', 'RandomTPSWarp', 'PackMatchingInputs'],
-        METRICS: ['MAFLMatchingMetric', 'NMEPercent'],
-        HOOKS: ['MatchingVisualizationHook'],
+        METRICS: ['MAFLMatchingMetric', 'NMEPercent', 'InputFrameNME'],
+        HOOKS: ['MatchingVisualizationHook', 'MeanShapeBaselineHook'],
         VISUALIZERS: ['FacePoseVisualizer'],
     }
     for registry, names in expected.items():

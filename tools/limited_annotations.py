@@ -1,30 +1,41 @@
 """Landmark detection with few annotations (paper Table 3).
 
-Trains the detection head of CONFIG (default: AFLW_M, DeiT-S) on 1, 5, 10,
-20, 50 and 100 training images, once per seed, tests each model on the full
-test set and prints the mean and standard deviation of the NME per size as a
-markdown table (also written to ``WORK_DIR/limited_annotations.{json,md}``)::
+Trains the detection head of CONFIG (default: AFLW_M, DeiT-S, DVE's
+protocol) on 1, 5, 10, 20, 50 and 100 training images, once per seed and
+projector dim, tests each model on the full test set and prints a table in
+the paper's form (mean ± std over seeds, the paper's numbers beside ours,
+the mean-shape baseline of the same subsets), also written to
+``WORK_DIR/limited_annotations.{json,md}``::
 
     python tools/limited_annotations.py \\
         configs/detection/sce_mae_deit_s_aflw_m_limited.py \\
-        --sizes 1 5 10 20 50 100 --seeds 0 1 2 --epochs 45 \\
-        --cfg-options model.init_cfg.checkpoint=STAGE2.pth
+        --sizes 1 5 10 20 50 100 --seeds 0 1 2 \\
+        --dims 64=STAGE2_D64.pth 128=STAGE2_D128.pth 256=STAGE2_D256.pth
+
+Protocol (the config's ``limited_annotations`` block): every epoch shows
+the subset tiled ``N // n`` times (DVE, ``tile_to='train_size'``: N is the
+training-set size) or ``min(tile_to, N) // n`` times (CL, ``tile_to=1000``),
+for the config's epochs (DVE 50, CL 1000). With N = 10,122 and batch 32
+that is 15,850 (n = 1) / 15,800 (n = 100) iterations for DVE, 32,000 for
+CL (:func:`protocol_iterations`).
 
 Subsets: for each seed a permutation of the training set is drawn with
 ``numpy.random.default_rng(seed)``; the subset of size n is its first n
 images, so subsets are deterministic per seed and nested across sizes.
-An epoch shows every subset image at least once and at least
-``--samples-per-epoch`` images (the subset is repeated, each copy freshly
-augmented), so tiny subsets still get whole batches.
+
+Features: the projector's output (``--features projector``, Table 3's
+64 / 128 / 256 dims) or backbone + projector (``--features concat``).
+``--dims D=CKPT`` runs each projector dim with its stage-2 checkpoint.
 """
 import argparse
 import copy
 import json
 import math
+import os
 import os.path as osp
 import sys
 import time
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
@@ -37,6 +48,9 @@ from mmpose.registry import DATASETS
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
 
 DEFAULT_CONFIG = 'configs/detection/sce_mae_deit_s_aflw_m_limited.py'
+#: paper Table 3, SCE-MAE, AFLW_M NME (%) per number of training images
+PAPER = {64: {1: 18.41, 5: 11.79, 10: 10.57, 20: 9.65, 50: 8.60, 100: 8.31}}
+Results = Dict[int, Dict[int, Dict[int, Dict[str, float]]]]
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -53,16 +67,30 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--seeds', type=int, nargs='+', default=[0, 1, 2], help='seeds')
     parser.add_argument(
-        '--epochs', type=int, help='training epochs (default: the config)')
+        '--dims',
+        nargs='+',
+        default=None,
+        help='projector dims and their stage-2 checkpoints, D=CKPT '
+        '(default: the config\'s dim and checkpoint)')
+    parser.add_argument(
+        '--features',
+        choices=['projector', 'concat'],
+        default='projector',
+        help='head input: the projector output (Table 3) or backbone + '
+        'projector (Table 2)')
+    parser.add_argument(
+        '--epochs',
+        type=int,
+        help='training epochs (default: the config\'s limited_annotations)')
     parser.add_argument(
         '--samples-per-epoch',
         type=int,
-        default=32,
-        help='repeat small subsets to at least this many samples per epoch')
+        help='tile the subset to this many samples per epoch (default: the '
+        'config\'s limited_annotations.tile_to)')
     parser.add_argument(
         '--work-dir',
         default='work_dirs/limited_annotations',
-        help='one sub-directory per size and seed')
+        help='one sub-directory per dim, size and seed')
     parser.add_argument(
         '--metric', default='NME', help='test metric key to summarise')
     parser.add_argument(
@@ -82,6 +110,39 @@ def subset_indices(num_images: int, size: int, seed: int) -> List[int]:
     return sorted(int(i) for i in order[:size])
 
 
+def tile_times(num_images: int, size: int, tile_to) -> int:
+    """Copies of the subset per epoch: ``T // n`` (at least 1).
+
+    ``T`` is the training-set size for ``tile_to='train_size'`` (DVE's
+    ``restrict_annos``) and ``min(tile_to, N)`` for an int (CL's
+    ``--num_per_epoch``).
+    """
+    if tile_to == 'train_size':
+        total = num_images
+    elif isinstance(tile_to, int) and tile_to > 0:
+        total = min(tile_to, num_images)
+    else:
+        raise ValueError(f'limited_annotations: tile_to must be '
+                         f'"train_size" or a positive int, got {tile_to!r}')
+    return max(1, total // size)
+
+
+def protocol_iterations(num_images: int, size: int, tile_to, epochs: int,
+                        batch_size: int = 32) -> int:
+    """Training iterations of one run (no batch dropped, as the references).
+    """
+    samples = size * tile_times(num_images, size, tile_to)
+    return epochs * math.ceil(samples / batch_size)
+
+
+def protocol(cfg: Config, args: argparse.Namespace) -> Tuple[object, int]:
+    """(tile_to, epochs) from the config's block and the overrides."""
+    block = cfg.get('limited_annotations', None) or {}
+    tile_to = args.samples_per_epoch or block.get('tile_to', 'train_size')
+    epochs = args.epochs or block.get('epochs') or cfg.train_cfg.max_epochs
+    return tile_to, int(epochs)
+
+
 def train_set_size(cfg: Config) -> int:
     """Number of images of the config's training set."""
     init_default_scope(cfg.get('default_scope', 'mmpose'))
@@ -91,14 +152,41 @@ def train_set_size(cfg: Config) -> int:
     return len(DATASETS.build(dataset_cfg))
 
 
+def parse_dims(dims: Optional[Sequence[str]],
+               cfg: Config) -> Dict[int, Optional[str]]:
+    """``['64=a.pth', ...]`` -> {64: 'a.pth'}; default the config's dim."""
+    if not dims:
+        return {int(cfg.model.neck.out_channels): None}
+    out = {}
+    for item in dims:
+        dim, sep, ckpt = item.partition('=')
+        if not dim.isdigit():
+            raise ValueError(f'limited_annotations: --dims takes D=CKPT or '
+                             f'D, got {item!r}')
+        out[int(dim)] = ckpt if sep else None
+    return out
+
+
+def feature_config(cfg: Config, dim: int, checkpoint: Optional[str],
+                   features: str) -> Config:
+    """A copy of ``cfg`` with projector dim ``dim`` and its features."""
+    cfg = copy.deepcopy(cfg)
+    neck = cfg.model.neck
+    neck.out_channels = dim
+    neck.concat_backbone = features == 'concat'
+    cfg.model.head.in_channels = dim + (
+        int(neck.in_channels) if features == 'concat' else 0)
+    if checkpoint:
+        cfg.model.init_cfg.checkpoint = checkpoint
+    return cfg
+
+
 def subset_config(cfg: Config, indices: Sequence[int], seed: int,
-                  epochs: int, samples_per_epoch: int,
-                  work_dir: str) -> Config:
-    """A copy of ``cfg`` training on ``indices`` only, without validation."""
+                  epochs: int, times: int, work_dir: str) -> Config:
+    """A copy of ``cfg`` training on ``indices`` tiled ``times`` times."""
     cfg = copy.deepcopy(cfg)
     dataset = cfg.train_dataloader.dataset
     dataset['indices'] = list(indices)
-    times = max(1, math.ceil(samples_per_epoch / len(indices)))
     if times > 1:
         dataset = dict(type='RepeatDataset', dataset=dataset, times=times)
     cfg.train_dataloader.dataset = dataset
@@ -123,16 +211,59 @@ def subset_config(cfg: Config, indices: Sequence[int], seed: int,
     return cfg
 
 
+def _mean_std(values: Sequence[float]) -> Tuple[float, float]:
+    values = np.asarray(values, np.float64)
+    std = values.std(ddof=1) if len(values) > 1 else 0.0
+    return float(values.mean()), float(std)
+
+
 def summarise(results: Dict[int, Dict[int, float]], metric: str) -> str:
     """Markdown table: size, seeds, mean +- std and per-seed values."""
     lines = [f'| images | seeds | {metric} mean ± std | per seed |',
              '|---|---|---|---|']
     for size, per_seed in results.items():
-        values = np.array(list(per_seed.values()))
-        std = values.std(ddof=1) if len(values) > 1 else 0.0
+        values = list(per_seed.values())
+        mean, std = _mean_std(values)
         seeds = ', '.join(f'{v:.2f}' for v in values)
-        lines.append(f'| {size} | {len(values)} | {values.mean():.2f} ± '
-                     f'{std:.2f} | {seeds} |')
+        lines.append(f'| {size} | {len(values)} | {mean:.2f} ± {std:.2f} '
+                     f'| {seeds} |')
+    return '\n'.join(lines)
+
+
+def paper_table(results: Results, metric: str, features: str,
+                paper: Dict[int, Dict[int, float]] = PAPER) -> str:
+    """Table 3's form: one row per method / dim, one column per size.
+
+    ``results[dim][size][seed]`` holds the test metrics of one run; the
+    paper's row of the same dim (where it gives one) precedes ours, and the
+    mean-shape baseline of the same subsets follows.
+    """
+    sizes = sorted({s for per_dim in results.values() for s in per_dim})
+    head = '| AFLW_M NME (%) | ' + ' | '.join(str(s) for s in sizes) + ' |'
+    lines = [head, '|---' * (len(sizes) + 1) + '|']
+
+    def row(name: str, key: str, per_size) -> str:
+        cells = []
+        for size in sizes:
+            runs = per_size.get(size, {})
+            values = [m[key] for m in runs.values() if key in m]
+            if values:
+                mean, std = _mean_std(values)
+                cells.append(f'{mean:.2f} ± {std:.2f}')
+            else:
+                cells.append('–')
+        return f'| {name} | ' + ' | '.join(cells) + ' |'
+
+    label = 'projector' if features == 'projector' else 'backbone ⊕ proj.'
+    for dim, per_size in sorted(results.items()):
+        if dim in paper:
+            cells = [f'{paper[dim][s]:.2f}' if s in paper[dim] else '–'
+                     for s in sizes]
+            lines.append(f'| SCE-MAE {dim}-d (paper) | ' + ' | '.join(cells)
+                         + ' |')
+        lines.append(row(f'ours {dim}-d ({label})', metric, per_size))
+        lines.append(row(f'mean shape of the subset ({dim}-d runs)',
+                         'NME_mean_shape', per_size))
     return '\n'.join(lines)
 
 
@@ -141,31 +272,51 @@ def main(argv=None) -> str:
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    epochs = args.epochs or cfg.train_cfg.max_epochs
+    tile_to, epochs = protocol(cfg, args)
     num_images = train_set_size(cfg)
-    results: Dict[int, Dict[int, float]] = {}
-    for size in args.sizes:
-        results[size] = {}
-        for seed in args.seeds:
-            indices = subset_indices(num_images, size, seed)
-            run_dir = osp.join(args.work_dir, f'n{size}_seed{seed}')
-            run_cfg = subset_config(cfg, indices, seed, epochs,
-                                    args.samples_per_epoch, run_dir)
-            runner = Runner.from_cfg(run_cfg)
-            runner.train()
-            metrics = runner.test()
-            keys = [k for k in metrics if k.split('/')[-1] == args.metric]
-            if not keys:
-                raise KeyError(f'limited_annotations: test metrics '
-                               f'{sorted(metrics)} have no {args.metric!r}')
-            results[size][seed] = float(metrics[keys[0]])
-    table = summarise(results, args.metric)
+    dims = parse_dims(args.dims, cfg)
+    results: Results = {}
+    for dim, ckpt in dims.items():
+        dim_cfg = feature_config(cfg, dim, ckpt, args.features)
+        results[dim] = {}
+        for size in args.sizes:
+            results[dim][size] = {}
+            times = tile_times(num_images, size, tile_to)
+            for seed in args.seeds:
+                indices = subset_indices(num_images, size, seed)
+                run_dir = osp.join(args.work_dir, f'd{dim}',
+                                   f'n{size}_seed{seed}')
+                run_cfg = subset_config(dim_cfg, indices, seed, epochs,
+                                        times, run_dir)
+                runner = Runner.from_cfg(run_cfg)
+                runner.train()
+                metrics = runner.test()
+                keys = [k for k in metrics
+                        if k.split('/')[-1] == args.metric]
+                if not keys:
+                    raise KeyError(f'limited_annotations: test metrics '
+                                   f'{sorted(metrics)} have no '
+                                   f'{args.metric!r}')
+                run = {k.split('/')[-1]: float(v) for k, v in metrics.items()}
+                run[args.metric] = float(metrics[keys[0]])
+                run['iterations'] = int(runner.iter)
+                results[dim][size][seed] = run
+    os.makedirs(args.work_dir, exist_ok=True)
+    table = paper_table(results, args.metric, args.features)
+    details = '\n\n'.join(
+        f'{dim}-d:\n' + summarise(
+            {s: {seed: m[args.metric] for seed, m in per_seed.items()}
+             for s, per_seed in per_size.items()}, args.metric)
+        for dim, per_size in results.items())
     with open(osp.join(args.work_dir, 'limited_annotations.json'), 'w') as f:
-        json.dump({str(k): v for k, v in results.items()}, f, indent=2)
+        json.dump({str(d): {str(s): {str(k): v for k, v in r.items()}
+                            for s, r in per_size.items()}
+                   for d, per_size in results.items()}, f, indent=2)
     with open(osp.join(args.work_dir, 'limited_annotations.md'), 'w') as f:
-        f.write(table + '\n')
+        f.write(table + '\n\n' + details + '\n')
     print(f'\nLimited annotations ({args.config}, {num_images} training '
-          f'images available, {epochs} epochs):\n{table}')
+          f'images available, {epochs} epochs, subsets tiled to '
+          f'{tile_to} per epoch):\n{table}\n\n{details}')
     return table
 
 

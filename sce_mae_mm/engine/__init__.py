@@ -1,5 +1,6 @@
-from .hooks import (MatchingVisualizationHook, NonFiniteLossError,
-                    NonFiniteLossHook, RNGStateHook, WorkDirLockHook)
+from .hooks import (MatchingVisualizationHook, MeanShapeBaselineHook,
+                    NonFiniteLossError, NonFiniteLossHook, RNGStateHook,
+                    WorkDirLockHook)
 from .loops import ResumableEpochBasedTrainLoop
 from .pretrained_init import FittingPretrainedInit
 from .runner import SCEMAERunner
@@ -9,8 +10,9 @@ from .tools_utils import (add_runtime_args, build_tool_runner, cpu_budget,
 from .work_dir_lock import WorkDirLockedError, lock_work_dir, unlock_work_dir
 
 __all__ = [
-    'MatchingVisualizationHook', 'NonFiniteLossError', 'NonFiniteLossHook',
-    'RNGStateHook', 'WorkDirLockHook', 'ResumableEpochBasedTrainLoop',
+    'MatchingVisualizationHook', 'MeanShapeBaselineHook',
+    'NonFiniteLossError', 'NonFiniteLossHook', 'RNGStateHook',
+    'WorkDirLockHook', 'ResumableEpochBasedTrainLoop',
     'FittingPretrainedInit', 'SCEMAERunner', 'WorkDirLockedError',
     'add_runtime_args', 'build_tool_runner', 'cpu_budget',
     'enable_visualization', 'limit_cpu_threads', 'load_tool_config',

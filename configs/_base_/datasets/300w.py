@@ -15,8 +15,7 @@ val_dataloader = dict(
                  subset='full'))
 test_dataloader = val_dataloader
 
-# NME normalised by the outer-eye-corner distance (points 36, 45); mmpose
-# returns a fraction (x100 for the paper's percent)
-val_evaluator = dict(
-    type='NME', norm_mode='keypoint_distance', keypoint_indices=[36, 45])
+# input-frame NME (percent) normalised by the outer-eye-corner distance
+# (points 36, 45)
+val_evaluator = dict(type='InputFrameNME', keypoint_indices=[36, 45])
 test_evaluator = val_evaluator

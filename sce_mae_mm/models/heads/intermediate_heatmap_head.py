@@ -110,15 +110,16 @@ class IntermediateHeatmapHead(BaseHead):
         in_channels (int): channels of the input map (backbone + projector).
         num_keypoints (int): landmarks K.
         num_intermediate (int): intermediate heatmaps per landmark (50).
-        hidden_channels (Sequence[int]): widths of optional (conv, BN, ReLU)
-            layers before the final 1x1 conv; default none (DVE's single
-            1x1 conv).
+        hidden_channels (Sequence[int]): widths of (conv, BN, ReLU) layers
+            before the final 1x1 conv: the paper's "convolution block" with
+            all annotations (the full-annotation configs use two 3x3
+            layers of 256); default none, DVE's single 1x1 conv (the
+            limited-annotation configs).
         kernel_size (int): kernel of the hidden convs.
         beta (float): inverse temperature of the spatial softmax (DVE's
-            ``softargmax_mul``, 50). With the default 1x1-conv init the
-            heatmap logits of our features have a std of about 0.5, and
-            beta = 1 leaves the maps nearly uniform: on synthetic faces the
-            head then only learns the mean shape.
+            ``softargmax_mul``: 100 in DVE's face configs and CL's
+            ``eval_face.py``). With a small beta the maps stay nearly
+            uniform and the head only learns the mean shape.
         coord_scale (float): the loss compares ``coord_scale`` times the
             normalised coordinates (10, DVE/CL).
         input_size (tuple[int, int], optional): (W, H) of the network input;
@@ -136,7 +137,7 @@ class IntermediateHeatmapHead(BaseHead):
                  num_intermediate: int = 50,
                  hidden_channels: Sequence[int] = (),
                  kernel_size: int = 3,
-                 beta: float = 50.0,
+                 beta: float = 100.0,
                  coord_scale: float = 10.0,
                  input_size: Optional[Tuple[int, int]] = None,
                  loss: ConfigType = dict(
