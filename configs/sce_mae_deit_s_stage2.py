@@ -11,8 +11,9 @@
 # cosine scaling), DPC-kNN density with k = 5, centre-feature approximation,
 # AdamW lr 1e-3 weight decay 0.05, batch 64, 10 epochs, 1 warm-up epoch then
 # cosine, no augmentation (the loss compares tokens of one image), the
-# pointwise projector (`projector = 'SpatialProjector'` adds 3x3 token-grid
-# context, through which the approximation reaches the loss), the split
+# spatial projector (3x3 token-grid context, through which CARB's
+# approximation reaches the loss; `projector = 'Projector'` is the pointwise
+# one: measured on the synthetic benchmark, docs/benchmark.md), the split
 # attention from the clustering layer (`attention_layer_index`), f_loc in
 # grid cells (`distance_unit = 'pixel'`: input pixels).
 #
@@ -30,7 +31,7 @@ layer_index = 2  # 0-based block for the split and the clustering
 eta = 0.1  # attentive rate: 0.1 DeiT-T/S, 0.25 DeiT-B
 num_clusters = 4  # K_c
 attention_layer_index = None  # split attention layer; None = layer_index
-projector = 'Projector'  # pointwise; or 'SpatialProjector' (3x3 context)
+projector = 'SpatialProjector'  # 3x3 context; or 'Projector' (pointwise)
 distance_unit = 'cell'  # unit of f_loc = log(d + 1): 'cell' or 'pixel'
 
 # SPEC section 5 normalisation (RGB, 0-255 scale); images load as BGR

@@ -10,8 +10,9 @@ It ends with the results tables, each learned number beside its trivial
 baseline (same-location for matching, mean shape for detection) and the
 paper's, and a check of what the run must show, written to
 ``<work-dir>/results.md`` and printed. ``--long`` uses a larger synthetic
-set and a longer stage 1 and adds the learning curve (matching error and
-NME against stage-1 images seen) as ``<work-dir>/learning_curve.png``.
+set and a longer stage 1; it and ``--curve`` add the learning curve
+(matching error and NME against stage-1 images seen, one point per kept
+stage-1 checkpoint) as ``<work-dir>/learning_curve.png``.
 Finished steps are skipped when their outputs exist (``--force`` re-runs).
 """
 import argparse
@@ -62,9 +63,13 @@ def parse_args() -> argparse.Namespace:
                    help='seed of the synthetic set and of training')
     p.add_argument('--datasets', nargs='+', default=list(DETECTION),
                    choices=list(DETECTION))
+    p.add_argument('--curve', action='store_true',
+                   help='learning curve from the kept stage-1 checkpoints '
+                   '(always with --long)')
     p.add_argument('--force', action='store_true',
                    help='re-run steps whose outputs exist')
     args = p.parse_args()
+    args.curve = args.curve or args.long
     prof = PROFILES['long' if args.long else 'short']
     suffix = f'_seed{args.seed}' if args.seed else ''
     args.num = args.num or prof['num']
@@ -226,9 +231,8 @@ def report(args: argparse.Namespace, match: Dict, det: Dict[str, Dict],
         checks.append((f'{label} head below {DET_TARGET} × mean shape',
                        nme < DET_TARGET * mean))
     lines += ['', '**Checks**', '']
-    lines += [f'- [{"x" if ok else " "}] {text}' + ('' if ok else
-                                                     ' — NOT MET')
-              for text, ok in checks]
+    lines += [f'- [{"x" if ok else " "}] {text}' +
+              ('' if ok else ' — NOT MET') for text, ok in checks]
     return '\n'.join(lines)
 
 
@@ -289,7 +293,7 @@ def main() -> None:
     match = steps.stage2_and_matching(stage1, wd)
     det = {key: steps.detection(key, match['stage2'], wd)
            for key in args.datasets}
-    if args.long:
+    if args.curve:
         learning_curve(steps, args, match, det['mafl'] if 'mafl' in det
                        else steps.detection('mafl', match['stage2'], wd))
     table = report(args, match, det, time.time() - start)

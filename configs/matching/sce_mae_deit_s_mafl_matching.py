@@ -38,7 +38,7 @@ matching_seed = 0  # seed of the evaluation warps
 pair_order = 'sorted'  # or 'list'
 warp_frame = 'resize'  # or 'crop'
 keypoint_rule = 'grid'  # or 'exact'
-projector = 'Projector'  # or 'SpatialProjector' (as in stage 2)
+projector = 'SpatialProjector'  # or 'Projector' (as in stage 2)
 
 model = dict(
     type='LandmarkMatcher',

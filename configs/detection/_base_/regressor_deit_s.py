@@ -80,7 +80,9 @@ model = dict(
         in_channels=384,
         out_channels=128,
         concat_backbone=True,
-        frozen=True),
+        frozen=True,
+        # as in the stage-2 config whose checkpoint it reads
+        projector=dict(type='SpatialProjector')),
     head=dict(
         type='IntermediateHeatmapHead',
         in_channels=384 + 128,
@@ -149,6 +151,3 @@ param_scheduler = [
         end=cl_cosine_epochs,
         convert_to_iter_based=True)
 ]
-
-# the mean training shape, printed beside the NME (trivial baseline)
-custom_hooks = [dict(type='MeanShapeBaselineHook')]
