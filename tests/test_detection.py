@@ -36,7 +36,8 @@ def stage2_checkpoint(tmp_path_factory) -> Path:
         dict(
             type='SCEMAEStage2',
             backbone=dict(type='SCEViT', arch=TINY_ARCH, layer_index=0),
-            neck=dict(type='CARB', **TINY_NECK)))
+            neck=dict(type='CARB', projector=dict(type='SpatialProjector'),
+                      **TINY_NECK)))
     model.init_weights()
     path = tmp_path_factory.mktemp('stage2') / 'epoch_1.pth'
     torch.save(dict(meta=dict(epoch=1), state_dict=model.state_dict()), path)
