@@ -309,7 +309,11 @@ def test_matching_config_through_runner(synthetic_root, tmp_path):
         dict(
             type='SCEMAEStage2',
             backbone=dict(type='SCEViT', arch=tiny, layer_index=0),
-            neck=dict(type='CARB', in_channels=32, out_channels=16)))
+            neck=dict(
+                type='CARB',
+                in_channels=32,
+                out_channels=16,
+                projector=dict(type='SpatialProjector'))))
     ckpt = tmp_path / 'stage2.pth'
     torch.save(dict(meta=dict(), state_dict=stage2.state_dict()), ckpt)
 
