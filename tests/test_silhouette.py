@@ -109,3 +109,20 @@ def test_landmark_descriptors_match_upsampled_map():
     want = torch.nn.functional.normalize(
         sample_descriptors(full, torch.as_tensor(kpts)), dim=-1)
     torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
+
+
+def test_landmark_embedding_figure(tmp_path):
+    from sce_mae_mm.visualization.embedding import (landmark_embedding,
+                                                    plot_embedding)
+    from sce_mae_mm.visualization.figures import save
+    rng = np.random.default_rng(5)
+    protos = rng.normal(size=(5, 8))
+    pairs = [dict(same_landmarks=protos + rng.normal(0, .05, (5, 8)),
+                  diff_landmarks=protos + rng.normal(0, .05, (5, 8)))
+             for _ in range(12)]
+    emb = landmark_embedding(pairs)
+    assert emb['points'].shape == (120, 2)
+    assert emb['silhouette'] > 0.5 and emb['silhouette_desc'] > 0.9
+    out = save(plot_embedding(emb, [f'k{i}' for i in range(5)]),
+               str(tmp_path / 'f5.png'))
+    assert open(out, 'rb').read(4) == b'\x89PNG'

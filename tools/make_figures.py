@@ -3,10 +3,14 @@
     python tools/make_figures.py similarity MATCH_CFG STAGE2_CKPT --out s3.png
     python tools/make_figures.py failures   MATCH_CFG STAGE2_CKPT --out s5.png
     python tools/make_figures.py detection  DET_CFG   DET_CKPT    --out s4.png
+    python tools/make_figures.py tsne       MATCH_CFG STAGE2_CKPT --out f5.png
 
 ``similarity`` = Figure S3 (each landmark's query on one face and its
 similarity map on another), ``failures`` = Figure S5 (the worst matches),
-``detection`` = Figure S4 (ground truth vs prediction on test images).
+``detection`` = Figure S4 (ground truth vs prediction on test images),
+``tsne`` = Fig. 5 (t-SNE of the test landmarks' descriptors, coloured by
+landmark, with the silhouette; a raw-feature matching config gives the raw
+MAE panel).
 Figure S1 (clusters): ``tools/vis_clusters.py``.
 """
 import argparse
@@ -20,11 +24,14 @@ from mmengine.config import DictAction
 import sce_mae_mm  # noqa: F401
 from sce_mae_mm.apis import init_detector, init_matcher
 from sce_mae_mm.visualization import figures
+from sce_mae_mm.visualization.embedding import (landmark_embedding,
+                                                plot_embedding)
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('figure', choices=['similarity', 'failures', 'detection'])
+    p.add_argument('figure',
+                   choices=['similarity', 'failures', 'detection', 'tsne'])
     p.add_argument('config')
     p.add_argument('checkpoint')
     p.add_argument('--out', required=True, help='PNG path')
@@ -65,6 +72,12 @@ def main() -> None:
             fig = figures.plot_similarity(pair['images'][0],
                                           pair['images'][tgt], pair['src'],
                                           pair[group], sims, names)
+        elif args.figure == 'tsne':
+            pairs = figures.collect_matching(model, model.cfg,
+                                             args.num or 500)
+            names = figures.landmark_names(None, len(pairs[0]['src']))
+            fig = plot_embedding(landmark_embedding(pairs), names,
+                                 osp.basename(args.config))
         else:
             pairs = figures.collect_matching(model, model.cfg,
                                              args.num or 100)

@@ -83,6 +83,15 @@ test_dataloader = dict(
             keypoint_rule=keypoint_rule),
         dict(type='PackMatchingInputs', to_rgb=True),
     ]))
-test_evaluator = dict(
-    type='MAFLMatchingMetric', image_size=96, frame_size=70, baseline=True)
+# the matching error with its same-location baseline, and the silhouette
+# of the test landmarks' descriptors (paper Fig. 5: in descriptor space and
+# over 3 t-SNE runs; the embedding as a PNG: tools/make_figures.py tsne)
+test_evaluator = [
+    dict(
+        type='MAFLMatchingMetric',
+        image_size=96,
+        frame_size=70,
+        baseline=True),
+    dict(type='LandmarkSilhouetteMetric', tsne_runs=3),
+]
 test_cfg = dict()

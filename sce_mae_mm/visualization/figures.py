@@ -149,7 +149,9 @@ def collect_matching(model: torch.nn.Module, cfg, num_pairs: int,
 
     Returns one dict per pair: ``images`` (3, 96, 96, 3) RGB [source, same,
     diff], ``desc`` (3, D, h, w) descriptors, ``src``/``same``/``diff``
-    keypoints (K, 2), ``pred_same``/``pred_diff`` (K, 2), ``pair_id``.
+    keypoints (K, 2), ``pred_same``/``pred_diff`` (K, 2),
+    ``same_landmarks``/``diff_landmarks`` (K, D) unit descriptors at the
+    targets' landmarks, ``pair_id``.
     """
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
     num_pairs = min(num_pairs, len(dataset))
@@ -173,6 +175,10 @@ def collect_matching(model: torch.nn.Module, cfg, num_pairs: int,
                      diff=np.asarray(meta['diff_keypoints']),
                      pred_same=np.asarray(sample.pred_same_keypoints),
                      pred_diff=np.asarray(sample.pred_diff_keypoints),
+                     same_landmarks=np.asarray(
+                         sample.same_landmark_descriptors),
+                     diff_landmarks=np.asarray(
+                         sample.diff_landmark_descriptors),
                      pair_id=int(meta.get('pair_id', start + i))))
     return out
 

@@ -45,4 +45,7 @@ test_dataloader = dict(
         pipeline=test_pipeline))
 # mean pixel error of same / different identity, in DVE's 70-px frame, and
 # the same-location baseline on the same pairs
-test_evaluator = dict(type='MAFLMatchingMetric', baseline=True)
+test_evaluator = [
+    dict(type='MAFLMatchingMetric', baseline=True),
+    dict(type='LandmarkSilhouetteMetric'),
+]
