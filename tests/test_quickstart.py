@@ -61,3 +61,11 @@ def test_learning_curve_png(tmp_path):
     assert out.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     with pytest.raises(ValueError, match='no points'):
         plot_learning_curve([], {}, str(out))
+
+
+def test_interrupted_runs_are_not_final():
+    qs = _quickstart()
+    cfg = 'configs/synthetic/sce_mae_deit_t_stage1_synthetic.py'
+    assert qs.is_final('work_dirs/x/stage1/epoch_6.pth', cfg)
+    assert not qs.is_final('work_dirs/x/stage1/epoch_4.pth', cfg)
+    assert qs.is_final('epoch_12.pth', cfg.replace('.py', '_long.py'))

@@ -10,9 +10,9 @@ It ends with the results tables, each learned number beside its trivial
 baseline (same-location for matching, mean shape for detection) and the
 paper's, and a check of what the run must show, written to
 ``<work-dir>/results.md`` and printed. ``--long`` uses a larger synthetic
-set and a longer stage 1; it and ``--curve`` add the learning curve
-(matching error and NME against stage-1 images seen, one point per kept
-stage-1 checkpoint) as ``<work-dir>/learning_curve.png``.
+set and a longer stage 1; ``--curve`` adds the learning curve (matching
+error and NME against stage-1 images seen, one point per kept stage-1
+checkpoint) as ``<work-dir>/learning_curve.png``.
 Finished steps are skipped when their outputs exist (``--force`` re-runs).
 """
 import argparse
@@ -64,12 +64,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--datasets', nargs='+', default=list(DETECTION),
                    choices=list(DETECTION))
     p.add_argument('--curve', action='store_true',
-                   help='learning curve from the kept stage-1 checkpoints '
-                   '(always with --long)')
+                   help='learning curve from the kept stage-1 checkpoints')
     p.add_argument('--force', action='store_true',
                    help='re-run steps whose outputs exist')
     args = p.parse_args()
-    args.curve = args.curve or args.long
     prof = PROFILES['long' if args.long else 'short']
     suffix = f'_seed{args.seed}' if args.seed else ''
     args.num = args.num or prof['num']
@@ -103,6 +101,14 @@ def last_checkpoint(work_dir: str) -> Optional[str]:
     return path if osp.isfile(path) else None
 
 
+def is_final(ckpt: str, config: str) -> bool:
+    """Whether ``ckpt`` is the last epoch of ``config``'s schedule (an
+    interrupted run leaves an earlier one, which is resumed, not used)."""
+    from mmengine.config import Config
+    epochs = Config.fromfile(osp.join(ROOT, config)).train_cfg.max_epochs
+    return osp.basename(ckpt) == f'epoch_{epochs}.pth'
+
+
 class Steps:
     """The tool commands of one run, sharing its data and seed."""
 
@@ -125,9 +131,12 @@ class Steps:
               options: List[str], loaders: List[str]) -> str:
         """``tools/train.py`` unless a checkpoint is there; returns it."""
         ckpt = last_checkpoint(work_dir)
-        if ckpt is None or self.args.force:
+        if ckpt is None or self.args.force or not is_final(ckpt, config):
             cmd = [PY, 'tools/train.py', config, '--work-dir', work_dir,
                    '--cfg-options', *options, *self.data_options(loaders)]
+            if ckpt is not None and not self.args.force:
+                cmd.insert(3, '--resume')  # an interrupted run
+                title += f' (resumed from {osp.basename(ckpt)})'
             run(cmd, title)
             ckpt = last_checkpoint(work_dir)
         else:
