@@ -185,6 +185,7 @@ def test_scope_registries_are_children_of_mmpose():
 def test_import_where_torch_has_no_add_safe_globals(monkeypatch):
     """torch < 2.4: no allow-list to register, the import still works."""
     from sce_mae_mm import checkpoint
+
     # (absent already on torch < 2.4)
     monkeypatch.delattr(torch.serialization, 'add_safe_globals',
                         raising=False)

@@ -7,8 +7,7 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ..evaluation.functional.silhouette import (silhouette_score,  # noqa: E402
-                                                tsne)
+from ..evaluation.functional import silhouette_score, tsne  # noqa: E402
 
 
 def landmark_embedding(pairs: List[Dict], seed: int = 0) -> Dict:
