@@ -114,7 +114,6 @@ class Steps:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.celeba = osp.join(args.data, 'celeba')
 
     def data_options(self, loaders: List[str]) -> List[str]:
         """``--cfg-options`` pointing the loaders at this run's data."""
