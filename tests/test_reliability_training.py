@@ -169,6 +169,9 @@ def test_resume_with_nothing_to_resume(tmp_path):
     cfg = Config.fromfile(str(TOY_CFG))
     cfg.work_dir = str(tmp_path / 'empty')
     cfg.resume = True
+    # a name of its own: mmengine reuses the logger (and its log file) of
+    # an earlier runner with the same config name and second
+    cfg.experiment_name = f'nothing_to_resume_{tmp_path.name}'
     runner = build_tool_runner(cfg)
     runner.train()
     log = next((tmp_path / 'empty').rglob('*.log')).read_text()
