@@ -1,15 +1,10 @@
 """Renderer of the synthetic face sets: draws the face model of
 :mod:`.face_geometry` onto a scene of :mod:`.face_drawing`.
 
-A face is a small 3-D point model in a canonical frame whose unit is the
-inter-ocular distance (eye centres at x = -/+ 0.5, y = 0; x right, y down,
-z towards the camera).  Its 68 points follow the semantic order of 300W /
-iBUG (jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67, "left" =
-image-left).  Identity (face shape, feature sizes and spacing, colours,
-hair) and expression (eye openness, mouth opening, smile) change the model;
-the pose (yaw, pitch, roll, scale, translation) projects it into the image.
-Every drawn feature is drawn *from* the projected points with sub-pixel
-OpenCV drawing, so the landmarks lie on the drawn features:
+The face model (its 68 points, identity, expression and pose) is described
+in :mod:`.face_geometry`. Every drawn feature is drawn *from* the projected
+points with sub-pixel OpenCV drawing, so the landmarks lie on the drawn
+features:
 
 - eye centre (5-point) = centre of the iris,
 - nose tip = point 30 (a highlight is drawn there),
