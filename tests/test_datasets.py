@@ -15,7 +15,7 @@ from sce_mae_mm.datasets import (AFLWMDataset, AFLWRDataset, CelebADataset,
                                  DatasetFormatError, Face300WDVEDataset,
                                  MAFLDataset, MAFLMatchingDataset,
                                  dve_300w_window)
-from sce_mae_mm.datasets.synthetic_faces import savemat_deterministic
+from sce_mae_mm.datasets.synthetic import savemat_deterministic
 
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                    'configs', '_base_', 'datasets')

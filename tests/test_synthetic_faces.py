@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 import scipy.io
 
-from sce_mae_mm.datasets.face_renderer import (draw_face, sample_expression,
-                                               sample_identity, sample_pose)
-from sce_mae_mm.datasets.synthetic_faces import (SPLIT_FRACTIONS,
-                                                 make_synthetic_faces,
-                                                 split_counts)
+from sce_mae_mm.datasets.synthetic import (SPLIT_FRACTIONS, draw_face,
+                                          make_synthetic_faces,
+                                          sample_expression, sample_identity,
+                                          sample_pose, split_counts)
 
 
 @pytest.mark.parametrize('num', [16, 40, 41, 80, 333, 2000])

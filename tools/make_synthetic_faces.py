@@ -7,13 +7,13 @@ Usage::
 
 writes ``OUT/celeba``, ``OUT/aflw-mtfl``, ``OUT/aflw/aflw_release-2``,
 ``OUT/300w/300w`` and ``OUT/synthetic_manifest.json`` (see
-``sce_mae_mm/datasets/synthetic_faces.py`` for the layouts and how the faces
+``sce_mae_mm/datasets/synthetic/writer.py`` for the layouts and how the faces
 are shared among the splits).
 """
 import argparse
 import time
 
-from sce_mae_mm.datasets.synthetic_faces import make_synthetic_faces
+from sce_mae_mm.datasets.synthetic import make_synthetic_faces
 
 
 def parse_args() -> argparse.Namespace:

@@ -6,7 +6,6 @@ from .face_dataset import BaseFaceDataset, DatasetFormatError
 from .held_out_split import HeldOutSplit, held_out_indices
 from .mafl_matching import MAFLMatchingDataset
 from .metainfo import FACE5_METAINFO, face5_metainfo, face300w_metainfo
-from .synthetic_faces import make_synthetic_faces, split_counts
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
@@ -14,6 +13,5 @@ __all__ = [
     'AFLWMDataset', 'AFLWRDataset', 'Face300WDVEDataset',
     'MAFLMatchingDataset', 'HeldOutSplit', 'held_out_indices',
     'dve_300w_window', 'FACE5_METAINFO',
-    'face5_metainfo', 'face300w_metainfo', 'make_synthetic_faces',
-    'split_counts'
+    'face5_metainfo', 'face300w_metainfo'
 ]

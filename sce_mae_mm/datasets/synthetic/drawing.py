@@ -1,5 +1,5 @@
 """Drawing helpers and the scene around a synthetic face: sub-pixel OpenCV
-primitives, backgrounds, lighting and occluders (:mod:`.face_renderer`
+primitives, backgrounds, lighting and occluders (:mod:`.face`
 draws the face itself)."""
 from typing import Dict, Tuple
 

@@ -1,8 +1,8 @@
 """Renderer of the synthetic face sets: draws the face model of
-:mod:`.face_geometry` onto a scene of :mod:`.face_drawing`.
+:mod:`.geometry` onto a scene of :mod:`.drawing`.
 
 The face model (its 68 points, identity, expression and pose) is described
-in :mod:`.face_geometry`. Every drawn feature is drawn *from* the projected
+in :mod:`.geometry`. Every drawn feature is drawn *from* the projected
 points with sub-pixel OpenCV drawing, so the landmarks lie on the drawn
 features:
 
@@ -15,12 +15,11 @@ from typing import Dict, Optional, Tuple
 import cv2
 import numpy as np
 
-from .face_drawing import (_SHIFT, _col, _disc, _ellipse, _fx, _line, _poly,
-                           apply_lighting, draw_occluder, render_background,
-                           smooth_curve)
-from .face_geometry import (face_model, five_from_68, project,
-                            sample_expression, sample_identity, sample_pose,
-                            snap_to_integers)
+from .drawing import (_SHIFT, _col, _disc, _ellipse, _fx, _line, _poly,
+                      apply_lighting, draw_occluder, render_background,
+                      smooth_curve)
+from .geometry import (face_model, five_from_68, project, sample_expression,
+                       sample_identity, sample_pose, snap_to_integers)
 
 __all__ = ['draw_face', 'render_face_image', 'sample_expression',
            'sample_identity', 'sample_pose']

@@ -8,7 +8,7 @@ iBUG (jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67, "left" =
 image-left).  Identity (face shape, feature sizes and spacing, colours,
 hair) and expression (eye openness, mouth opening, smile) change the model;
 the pose (yaw, pitch, roll, scale, translation) projects it into the image
-(:mod:`.face_renderer` draws it).
+(:mod:`.face` draws it).
 """
 from typing import Dict, Tuple
 

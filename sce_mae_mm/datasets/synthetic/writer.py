@@ -1,7 +1,7 @@
 """Synthetic faces written in the exact on-disk layouts of the DVE release.
 
 ``make_synthetic_faces(out, num, seed)`` draws ``num`` procedural faces
-(:mod:`.face_renderer`) and writes them as
+(:mod:`.face`) and writes them as
 
 - ``out/celeba``: ``Img/img_align_celeba/<6 digits>.jpg`` (178x218),
   ``Anno/list_landmarks_align_celeba.txt`` (count line, header line, rows of
@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 import scipy.io
 
-from .face_renderer import render_face_image
+from .face import render_face_image
 
 #: (split, fraction of the faces, minimum count)
 SPLIT_FRACTIONS: Tuple[Tuple[str, float, int], ...] = (
