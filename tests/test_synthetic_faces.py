@@ -9,9 +9,9 @@ import pytest
 import scipy.io
 
 from sce_mae_mm.datasets.synthetic import (SPLIT_FRACTIONS, draw_face,
-                                          make_synthetic_faces,
-                                          sample_expression, sample_identity,
-                                          sample_pose, split_counts)
+                                           make_synthetic_faces,
+                                           sample_expression, sample_identity,
+                                           sample_pose, split_counts)
 
 
 @pytest.mark.parametrize('num', [16, 40, 41, 80, 333, 2000])

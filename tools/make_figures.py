@@ -1,5 +1,6 @@
 """Write the paper's figures as PNG.
 
+    python tools/make_figures.py all --work-dir work_dirs/quickstart
     python tools/make_figures.py similarity MATCH_CFG STAGE2_CKPT --out s3.png
     python tools/make_figures.py failures   MATCH_CFG STAGE2_CKPT --out s5.png
     python tools/make_figures.py detection  DET_CFG   DET_CKPT    --out s4.png
@@ -12,12 +13,24 @@ similarity map on another), ``failures`` = Figure S5 (the worst matches),
 landmark, with the silhouette; a raw-feature matching config gives the raw
 MAE panel).
 Figure S1 (clusters): ``tools/vis_clusters.py``.
+
+``all`` makes every figure of the docs from a quick-start work dir
+(``tools/quickstart.py``; its last stage-2 and MAFL-head checkpoints) into
+``--out-dir`` (default ``docs/figures``): S1 (``vis_clusters.py``), S3, S4,
+S5, both t-SNE panels, and copies ``learning_curve.png`` when the run made
+one (``--curve``). Each figure is made by the command above it prints.
 """
 import argparse
+import os
 import os.path as osp
+import re
+import shutil
+import subprocess
 import sys
+from typing import List, Optional
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
 
 from mmengine.config import DictAction
 
@@ -27,14 +40,27 @@ from sce_mae_mm.visualization import figures
 from sce_mae_mm.visualization.embedding import (landmark_embedding,
                                                 plot_embedding)
 
+FIGURES = ['similarity', 'failures', 'detection', 'tsne']
+SYN = 'configs/synthetic'
+#: quick-start configs of the figures of ``all``
+MATCH_CFG = f'{SYN}/sce_mae_deit_t_mafl_matching_synthetic.py'
+RAW_MATCH_CFG = f'{SYN}/raw_mae_deit_t_mafl_matching_synthetic.py'
+STAGE2_CFG = f'{SYN}/sce_mae_deit_t_stage2_synthetic.py'
+DET_CFG = f'{SYN}/sce_mae_deit_t_mafl_synthetic.py'
 
-def parse_args() -> argparse.Namespace:
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('figure',
-                   choices=['similarity', 'failures', 'detection', 'tsne'])
-    p.add_argument('config')
-    p.add_argument('checkpoint')
-    p.add_argument('--out', required=True, help='PNG path')
+    p.add_argument('figure', choices=FIGURES + ['all'])
+    p.add_argument('config', nargs='?', help='(not with all)')
+    p.add_argument('checkpoint', nargs='?', help='(not with all)')
+    p.add_argument('--out', help='PNG path (not with all)')
+    p.add_argument('--work-dir', default='work_dirs/quickstart',
+                   help='all: the quick start\'s work dir')
+    p.add_argument('--data', default='data/synthetic',
+                   help='all: the synthetic set the quick start used')
+    p.add_argument('--out-dir', default='docs/figures',
+                   help='all: folder of the PNGs')
     p.add_argument('--num', type=int, default=None,
                    help='pairs scanned (failures: 100), pair index '
                    '(similarity: 0) or images (detection: 12)')
@@ -42,11 +68,99 @@ def parse_args() -> argparse.Namespace:
                    help='similarity: target of the same or another face')
     p.add_argument('--device', default='cpu')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return p.parse_args()
+    args = p.parse_args(argv)
+    if args.figure == 'all':
+        if args.config or args.checkpoint or args.out:
+            p.error('all takes --work-dir, --data and --out-dir, not a '
+                    'config, a checkpoint or --out')
+    elif not (args.config and args.checkpoint and args.out):
+        p.error(f'{args.figure} needs CONFIG CHECKPOINT --out PNG')
+    return args
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """The checkpoint a Runner wrote last in ``work_dir`` (its
+    ``last_checkpoint`` marker, else the highest ``epoch_N.pth``).
+
+    Raises:
+        SystemExit: ``work_dir`` holds no checkpoint.
+    """
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(marker):
+        with open(marker) as f:
+            path = f.read().strip()
+        for cand in (path, osp.join(ROOT, path)):  # written from ROOT
+            if osp.isfile(cand):
+                return osp.abspath(cand)
+    epochs = sorted((int(m.group(1)), name)
+                    for name in (os.listdir(work_dir)
+                                 if osp.isdir(work_dir) else [])
+                    for m in [re.fullmatch(r'epoch_(\d+)\.pth', name)] if m)
+    if not epochs:
+        sys.exit(f'make_figures all: no checkpoint in {work_dir} (run '
+                 '`python tools/quickstart.py` first)')
+    return osp.abspath(osp.join(work_dir, epochs[-1][1]))
+
+
+def all_commands(work_dir: str, data: str, out_dir: str,
+                 device: str = 'cpu') -> List[List[str]]:
+    """The tool commands that make every figure of a quick-start run."""
+    here = osp.abspath(__file__)
+    clusters = osp.join(osp.dirname(here), 'vis_clusters.py')
+    stage2 = last_checkpoint(osp.join(work_dir, 'stage2'))
+    det = last_checkpoint(osp.join(work_dir, 'det_mafl'))
+    celeba = osp.join(data, 'celeba')
+    test_data = ['--cfg-options',
+                 f'test_dataloader.dataset.data_root={celeba}']
+
+    def png(name: str) -> List[str]:
+        return ['--out', osp.join(out_dir, f'{name}_synthetic.png'),
+                '--device', device]
+
+    return [
+        [clusters, STAGE2_CFG, stage2, '--out',
+         osp.join(out_dir, 's1_clusters_synthetic.png'), '--cfg-options',
+         f'train_dataloader.dataset.data_root={celeba}'],
+        [here, 'similarity', MATCH_CFG, stage2, *png('s3_similarity'),
+         *test_data],
+        [here, 'detection', DET_CFG, det, *png('s4_detection'), *test_data],
+        [here, 'failures', MATCH_CFG, stage2, *png('s5_failures'),
+         *test_data],
+        [here, 'tsne', MATCH_CFG, stage2, *png('f5_tsne_sce_mae'),
+         *test_data],
+        [here, 'tsne', RAW_MATCH_CFG, stage2, *png('f5_tsne_raw_mae'),
+         *test_data],
+    ]
+
+
+def make_all(args: argparse.Namespace) -> None:
+    """Every figure of the docs from the quick start's work dir (the
+    commands run in the project root, where the configs are)."""
+    work_dir, data, out_dir = (osp.abspath(p) for p in (args.work_dir,
+                                                        args.data,
+                                                        args.out_dir))
+    os.makedirs(out_dir, exist_ok=True)
+    for cmd in all_commands(work_dir, data, out_dir, args.device):
+        cmd = [sys.executable, *cmd]
+        print('$ ' + ' '.join(cmd), flush=True)
+        proc = subprocess.run(cmd, cwd=ROOT)
+        if proc.returncode:
+            sys.exit(f'make_figures all: {" ".join(cmd)} failed (exit '
+                     f'{proc.returncode})')
+    curve = osp.join(work_dir, 'learning_curve.png')
+    if osp.isfile(curve):
+        dst = osp.join(out_dir, 'learning_curve_synthetic.png')
+        shutil.copyfile(curve, dst)
+        print(f'copied {curve} to {dst}')
+    else:
+        print(f'no {curve} (made by `python tools/quickstart.py --curve`); '
+              'the learning-curve figure is left as it is')
 
 
 def main() -> None:
     args = parse_args()
+    if args.figure == 'all':
+        return make_all(args)
     if not args.out.endswith('.png'):
         sys.exit(f'--out {args.out}: expected a .png path')
     if args.figure == 'detection':
