@@ -245,16 +245,26 @@ def check_checkpoint_fits(model: torch.nn.Module,
                      (' ...' if len(mismatched) > 6 else ''))
     if needed:
         lines.append(f'missing {len(needed)} tensors: {_group(needed)}')
-        for part, hint in PART_HINTS.items():
-            if any(k.startswith(part) for k in needed):
-                held = any(k.startswith(part) for k in state)
-                what = (f'no {part!r} keys' if not held else
-                        f'the {part!r} keys do not match the model')
-                lines.append(f'{what}: {hint}')
-        if any(k.startswith('neck.decoder') for k in state):
-            lines.append('it looks like a stage-1 (MAE) checkpoint: it has '
-                         'the MAE decoder (neck.decoder*)')
+        lines += _missing_part_hints(needed, state, filename)
     raise CheckpointError('\n  '.join(lines))
+
+
+def _missing_part_hints(needed: Sequence[str], state: Dict[str, object],
+                        filename: str) -> List[str]:
+    """One line per missing part saying what trains it, each naming the
+    checkpoint (a reader may see only that line)."""
+    lines = []
+    for part, hint in PART_HINTS.items():
+        if any(k.startswith(part) for k in needed):
+            held = any(k.startswith(part) for k in state)
+            what = (f'{filename} has no {part!r} keys' if not held else
+                    f'the {part!r} keys of {filename} do not match the '
+                    'model')
+            lines.append(f'{what}: {hint}')
+    if any(k.startswith('neck.decoder') for k in state):
+        lines.append(f'{filename} looks like a stage-1 (MAE) checkpoint: it '
+                     'has the MAE decoder (neck.decoder*)')
+    return lines
 
 
 def load_fitting_checkpoint(model: torch.nn.Module,

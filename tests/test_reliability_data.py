@@ -1,5 +1,10 @@
-"""Readers refuse values that are not landmarks, naming file and line."""
+"""Readers refuse values that are not landmarks, naming file and line;
+images that cannot be decoded are named with their list-file line."""
+import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +17,7 @@ from sce_mae_mm.datasets import (AFLWMDataset, AFLWRDataset, CelebADataset,
                                  Face300WDVEDataset, MAFLDataset,
                                  MAFLMatchingDataset)
 from sce_mae_mm.datasets.face_dataset import DatasetFormatError
+from sce_mae_mm.datasets.transforms import ImageReadError
 
 
 def _copy(synthetic_root: Path, tmp_path: Path, name: str) -> Path:
@@ -157,3 +163,123 @@ def test_celeba_image_breaking_the_layout(synthetic_root, tmp_path):
     assert CelebADataset(str(root), check_size=False,
                          pipeline=[dict(type='LoadImage')])[0]['ori_shape'] \
         == (218, 178)
+
+
+# --------------------------------------------------------------------------
+# Images that cannot be decoded: named with the list-file line
+# --------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+MATCH_CFG = (ROOT / 'configs' / 'synthetic' /
+             'sce_mae_deit_t_mafl_matching_synthetic.py')
+
+
+#: a JPEG start (SOI, a JFIF APP0 segment) and a comment segment claiming
+#: 65,520 bytes: what follows is random, and PIL gives up with a bare
+#: ``OSError: Truncated File Read``
+JPEG_START = (b'\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01'
+              b'\x00\x01\x00\x00\xff\xfe\xff\xf0')
+
+
+def _corrupt(img: Path, kind: str = 'header') -> None:
+    """Overwrite an image with random bytes, after ``JPEG_START``
+    (``'header'``) or alone (``'garbage'``)."""
+    noise = np.random.default_rng(0).integers(0, 256, 4000, np.uint8)
+    head = JPEG_START if kind == 'header' else b''
+    img.write_bytes(head + noise.tobytes())
+
+
+def _listed_line(list_file: Path, name: str) -> int:
+    """1-based line of ``list_file`` that names ``name``."""
+    for k, text in enumerate(list_file.read_text().splitlines()):
+        if name in text:
+            return k + 1
+    raise AssertionError(f'{name} not in {list_file}')
+
+
+def test_tools_test_names_corrupt_mafl_image(synthetic_root, tmp_path):
+    """A garbage MAFL test image through tools/test.py (matching config):
+    PIL's bare ``OSError: Truncated File Read`` becomes an error naming the
+    image and its line of MAFL/testing.txt."""
+    root = _copy(synthetic_root, tmp_path, 'celeba')
+    listed = root / 'MAFL' / 'testing.txt'
+    name = listed.read_text().split()[2]
+    img = root / 'Img' / 'img_align_celeba' / name
+    _corrupt(img, 'header')
+    with pytest.raises(OSError, match='Truncated File Read'):
+        Image.open(img)  # what PIL says on its own: no file name
+    ckpt = tmp_path / 'unused.pth'  # the data fails before it is read
+    ckpt.write_bytes(b'')
+    proc = subprocess.run(
+        [sys.executable, 'tools/test.py', str(MATCH_CFG), str(ckpt),
+         '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+         f'test_dataloader.dataset.data_root={root}',
+         'test_dataloader.num_workers=0'],
+        cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1'),
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert (f'cannot read image {img} (listed in {listed}, line 3): '
+            'OSError: Truncated File Read') in proc.stderr
+
+
+def _reader(reader: str, synthetic_root: Path, tmp_path: Path):
+    """(build the dataset, its list file, the image of sample 0)."""
+    pipe = [dict(type='LoadImage')]
+    if reader in ('mafl', 'celeba', 'matching'):
+        root = _copy(synthetic_root, tmp_path, 'celeba')
+        if reader == 'mafl':
+            build = lambda: MAFLDataset(  # noqa: E731
+                str(root), split='test', check_size=False, pipeline=pipe)
+            listed = root / 'MAFL' / 'testing.txt'
+        elif reader == 'celeba':  # stage 1
+            build = lambda: CelebADataset(  # noqa: E731
+                str(root), check_size=False, pipeline=pipe)
+            listed = root / 'Eval' / 'list_eval_partition.txt'
+        else:
+            build = lambda: MAFLMatchingDataset(  # noqa: E731
+                str(root), check_size=False, pipeline=[
+                    dict(type='MatchingPairWarp')])
+            listed = root / 'MAFL' / 'testing.txt'
+    elif reader == 'mtfl':
+        root = _copy(synthetic_root, tmp_path, 'aflw-mtfl')
+        build = lambda: AFLWMDataset(  # noqa: E731
+            str(root), split='test', check_size=False, pipeline=pipe)
+        listed = root / 'MTFL' / 'testing.txt'
+    else:
+        root = _copy(synthetic_root, tmp_path, 'aflw') / 'aflw_release-2'
+        build = lambda: AFLWRDataset(  # noqa: E731
+            str(root), split='test', check_size=False, pipeline=pipe)
+        listed = root / 'aflw_test_images.txt'
+    return build, listed
+
+
+@pytest.mark.parametrize('kind', ['header', 'garbage'])
+@pytest.mark.parametrize('reader',
+                         ['mafl', 'celeba', 'matching', 'mtfl', 'aflw_r'])
+def test_corrupt_image_named_in_every_pipeline(synthetic_root, tmp_path,
+                                               reader, kind):
+    """Detection (LoadImage), stage 1 (LoadImage on CelebA) and matching
+    (MatchingPairWarp) name the image and its list-file line, whatever the
+    decoder raises."""
+    init_default_scope('mmpose')
+    build, listed = _reader(reader, synthetic_root, tmp_path)
+    dataset = build()  # built while the images are fine
+    img = Path(dataset.get_data_info(0)['img_path'])
+    _corrupt(img, kind)
+    line = _listed_line(listed, img.name)
+    with pytest.raises(ImageReadError) as err:
+        dataset[0]
+    msg = str(err.value)
+    assert f'cannot read image {img} (listed in {listed}, line {line})' \
+        in msg, msg
+    assert isinstance(err.value, OSError)
+
+
+def test_corrupt_image_named_by_the_api(synthetic_root, tmp_path):
+    from sce_mae_mm.apis.inference import face_crop
+    img = tmp_path / 'face.jpg'
+    _corrupt(img, 'garbage')
+    with pytest.raises(ImageReadError,
+                       match=re.escape(f'cannot read image {img}: ')):
+        face_crop(str(img))
+    with pytest.raises(ValueError, match='face.jpg'):  # as before
+        face_crop(str(img))

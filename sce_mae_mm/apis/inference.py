@@ -10,7 +10,6 @@ import warnings
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
-import mmcv
 import numpy as np
 import torch
 from mmengine.config import Config
@@ -23,6 +22,7 @@ from torch import nn
 from ..checkpoint import load_fitting_checkpoint, required_parts
 from ..datasets.transforms.dve_crop import (apply_affine, dve_crop,
                                             dve_crop_matrix)
+from ..datasets.transforms.load_image import read_image_bgr
 from ..evaluation.functional.matching import match_landmarks
 
 ImageLike = Union[str, Path, np.ndarray]
@@ -35,7 +35,9 @@ __all__ = [
 
 
 def _read(img: ImageLike) -> np.ndarray:
-    """(H, W, 3) uint8 BGR image from a path or an array."""
+    """(H, W, 3) uint8 BGR image from a path or an array; a file that
+    cannot be decoded raises ``ImageReadError`` (an ``OSError`` and a
+    ``ValueError``) naming it."""
     if isinstance(img, np.ndarray):
         if img.ndim != 3 or img.shape[2] != 3:
             raise ValueError('expected an (H, W, 3) image array, got shape '
@@ -44,10 +46,7 @@ def _read(img: ImageLike) -> np.ndarray:
     path = str(img)
     if not Path(path).is_file():
         raise FileNotFoundError(f'{path}: image file not found')
-    out = mmcv.imread(path, 'color')
-    if out is None:
-        raise ValueError(f'{path}: not a readable image')
-    return out
+    return read_image_bgr(path)
 
 
 def _load_config(config: Union[str, Path, Config],

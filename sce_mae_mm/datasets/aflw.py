@@ -58,7 +58,7 @@ class AFLWMDataset(BaseFaceDataset):
                   float(self.image_size[1]))
         return [make_sample(p, k, kp - 1., window, 'aflw_m',
                             layout_size=self.image_size, ann_file=src,
-                            ann_line=ln)
+                            ann_line=ln, list_file=src, list_line=ln)
                 for k, (p, kp, ln) in enumerate(zip(paths, kpts, lines))]
 
     def _read_train(self):
@@ -222,5 +222,6 @@ class AFLWRDataset(BaseFaceDataset):
                             (0., 0., float(hw[k, 1]), float(hw[k, 0])),
                             'aflw_r',
                             layout_size=(float(hw[k, 1]), float(hw[k, 0])),
-                            ann_file=mat_file, ann_line=f'row {k + 1}')
+                            ann_file=mat_file, ann_line=f'row {k + 1}',
+                            list_file=list_file, list_line=entries[k][0])
                 for k, p in enumerate(paths)]

@@ -18,6 +18,7 @@ from .face_dataset import (BaseFaceDataset, DatasetFormatError,
                            parse_floats, read_lines, require_entries,
                            require_file, screen_landmarks)
 from .metainfo import face5_metainfo
+from .transforms.load_image import describe_source
 
 #: DVE pre-crop window of an aligned CelebA image (x1, y1, x2, y2)
 CELEBA_WINDOW = (0., 30., 178., 208.)
@@ -132,10 +133,14 @@ def read_mafl_list(root: str, split: str) -> Tuple[List[str], List[int],
 
 
 def _celeba_sample(img_dir: str, name: str, img_id: int, kpts: np.ndarray,
-                   lm_path: str, lm_line: int, dataset_name: str) -> dict:
+                   lm_path: str, lm_line: int, dataset_name: str,
+                   list_file: str, list_line: int) -> dict:
+    """One CelebA sample: landmarks from ``lm_path``, image listed in
+    ``list_file`` at ``list_line``."""
     return make_sample(
         osp.join(img_dir, name), img_id, kpts, CELEBA_WINDOW, dataset_name,
-        layout_size=CELEBA_SIZE, ann_file=lm_path, ann_line=lm_line)
+        layout_size=CELEBA_SIZE, ann_file=lm_path, ann_line=lm_line,
+        list_file=list_file, list_line=list_line)
 
 
 def mafl_samples(root: str, split: str, use_hq: Optional[bool],
@@ -163,12 +168,13 @@ def mafl_samples(root: str, split: str, use_hq: Optional[bool],
         row = index[name]
         samples.append(_celeba_sample(
             img_dir, name, _image_number(name, path, ln), kpts[row],
-            lm_path, lm_lines[row], dataset_name))
+            lm_path, lm_lines[row], dataset_name, path, ln))
     check_images_exist([s['img_path'] for s in samples], path, lines)
     if screen:
         screen_landmarks(samples)
         for sample, ln in zip(samples, lines):
-            size = image_file_size(sample['img_path'])
+            size = image_file_size(sample['img_path'],
+                                   describe_source(path, ln))
             if tuple(size) != CELEBA_SIZE:
                 raise DatasetFormatError(
                     f'image {sample["img_path"]} (listed in {path}, line '
@@ -240,7 +246,8 @@ class CelebADataset(BaseFaceDataset):
             row = index[name]
             samples.append(_celeba_sample(
                 img_dir, name, _image_number(name, part_path, k + 1),
-                kpts[row], lm_path, lm_lines[row], 'celeba'))
+                kpts[row], lm_path, lm_lines[row], 'celeba', part_path,
+                k + 1))
             lines.append(k + 1)
         check_images_exist([s['img_path'] for s in samples], part_path,
                            lines)

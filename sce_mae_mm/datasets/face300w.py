@@ -26,6 +26,7 @@ from .face_dataset import (BaseFaceDataset, DatasetFormatError,
                            check_images_exist, image_file_size, make_sample,
                            parse_floats, read_lines, require_dir, require_file)
 from .metainfo import face300w_metainfo
+from .transforms.load_image import describe_source
 
 #: (folder, box-file subset name) per split / subset
 SUBSETS: Dict[str, Tuple[Tuple[str, str], ...]] = dict(
@@ -222,18 +223,24 @@ class Face300WDVEDataset(BaseFaceDataset):
             require_dir(osp.join(root, folder), f'300W folder {folder}')
             box_file = osp.join(root, 'Bounding Boxes',
                                 f'bounding_boxes_{mat_name}.mat')
-            entries = read_box_file(box_file)
+            # (1-based entry of the box file, (name, box))
+            entries = list(enumerate(read_box_file(box_file), 1))
             if folder == 'ibug':
-                entries = [e for e in entries if e[0].startswith('image')]
-            paths = [osp.join(root, folder, name) for name, _ in entries]
+                entries = [e for e in entries
+                           if e[1][0].startswith('image')]
+            paths = [osp.join(root, folder, name)
+                     for _, (name, _) in entries]
             check_images_exist(paths, box_file)
-            for (name, box), path in zip(entries, paths):
+            for (k, (name, box)), path in zip(entries, paths):
                 pts_file = osp.splitext(path)[0] + '.pts'
                 pts = read_pts(pts_file)
+                entry = f'entry {k}'
                 samples.append(make_sample(
                     path, len(samples), pts - 1., dve_300w_window(box),
                     '300w', gt_box=box.astype(np.float32),
-                    image_wh=image_file_size(path), ann_file=pts_file,
-                    ann_line='the point list'))
+                    image_wh=image_file_size(
+                        path, describe_source(box_file, entry)),
+                    ann_file=pts_file, ann_line='the point list',
+                    list_file=box_file, list_line=entry))
         self.check_count(len(samples), key, f'the box files under {root}')
         return samples

@@ -7,7 +7,10 @@ line) and says what was expected. Values that are not landmarks are
 refused too: NaN/inf coordinates, landmarks far outside the image
 (``outside_landmarks``), an empty list file, and images whose size breaks
 the layout's fixed size (checked when the pipeline decodes them). Images are
-only checked for existence here; they are decoded later by ``LoadImage``.
+only checked for existence here; they are decoded later by ``LoadImage``
+(the project's, see ``transforms/load_image.py``). Each sample records the
+list file and line that name its image (``list_file``, ``list_line``), so
+an image that cannot be decoded is reported with both.
 """
 import os.path as osp
 import warnings
@@ -19,6 +22,8 @@ from mmengine.dataset import BaseDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 from .metainfo import FACE5_METAINFO
+# re-exported: the readers check image headers with it
+from .transforms.load_image import image_file_size  # noqa: F401
 
 
 class DatasetFormatError(ValueError):
@@ -158,13 +163,6 @@ def check_image_size(path: str, shape: Sequence[int],
             'anyway')
 
 
-def image_file_size(path: str) -> Tuple[int, int]:
-    """(width, height) from the file header (no decoding)."""
-    from PIL import Image
-    with Image.open(path) as img:
-        return img.size
-
-
 def check_images_exist(paths: Sequence[str], source: str,
                        lines: Optional[Sequence[int]] = None) -> None:
     """Raise ``FileNotFoundError`` naming the first missing image.
@@ -192,7 +190,9 @@ def make_sample(img_path: str, img_id: int, keypoints: np.ndarray,
         keypoints: (K, 2) 0-based (x, y) in original pixels.
         window: the DVE pre-crop window (x1, y1, x2, y2) in original pixels.
         dataset_name: e.g. ``'mafl'``.
-        **extra: further keys.
+        **extra: further keys, e.g. ``ann_file`` / ``ann_line`` (where the
+            landmarks are) and ``list_file`` / ``list_line`` (where the
+            image is listed; named when it cannot be decoded).
 
     Returns:
         dict with ``img_path``, ``img_id``, ``id``, ``keypoints`` (1, K, 2),

@@ -24,7 +24,8 @@ class MAFLMatchingDataset(BaseFaceDataset):
     """One sample per pair: ``pair_id``, ``img_paths`` [A, B],
     ``keypoints`` (2, 5, 2) original pixels, ``keypoints_visible`` (2, 5),
     ``bbox`` (2, 4) the DVE windows, ``img_path`` (A), ``img_id`` /
-    ``id`` (= pair id), ``dataset_name``.
+    ``id`` (= pair id), ``dataset_name``, ``list_file`` (the MAFL list)
+    and ``list_lines`` [A, B] (their lines in it, for error messages).
 
     Args:
         data_root: CelebA root (with ``MAFL/testing.txt``).
@@ -88,5 +89,7 @@ class MAFLMatchingDataset(BaseFaceDataset):
                 keypoints_visible=np.concatenate(
                     [a['keypoints_visible'], b['keypoints_visible']]),
                 bbox=np.concatenate([a['bbox'], b['bbox']]),
-                category_id=1, dataset_name='mafl_matching'))
+                category_id=1, dataset_name='mafl_matching',
+                list_file=path,
+                list_lines=[a['list_line'], b['list_line']]))
         return pairs

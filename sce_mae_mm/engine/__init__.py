@@ -4,6 +4,7 @@ from .hooks import (MatchingVisualizationHook, MeanShapeBaselineHook,
 from .loops import ResumableEpochBasedTrainLoop
 from .pretrained_init import FittingPretrainedInit
 from .runner import SCEMAERunner
+from .safe_write import write_text_atomic
 from .tools_utils import (add_runtime_args, build_tool_runner, cpu_budget,
                           enable_visualization, limit_cpu_threads,
                           load_tool_config, setup_launcher, teardown_launcher)
@@ -16,5 +17,6 @@ __all__ = [
     'FittingPretrainedInit', 'SCEMAERunner', 'WorkDirLockedError',
     'add_runtime_args', 'build_tool_runner', 'cpu_budget',
     'enable_visualization', 'limit_cpu_threads', 'load_tool_config',
-    'lock_work_dir', 'setup_launcher', 'teardown_launcher', 'unlock_work_dir'
+    'lock_work_dir', 'setup_launcher', 'teardown_launcher', 'unlock_work_dir',
+    'write_text_atomic'
 ]

@@ -1,6 +1,7 @@
 # Registered components are imported here.
 from .dve_crop import (DVEFaceCrop, apply_affine, crop_center_scale, dve_crop,
                        dve_crop_matrix)
+from .load_image import ImageReadError, LoadImage
 from .matching import MatchingPairWarp, PackMatchingInputs
 from .tps_warp import (RandomTPSWarp, identity_tps_params, sample_tps_params,
                        tps_apply, tps_invert_points, tps_sampling_map,
@@ -11,5 +12,5 @@ __all__ = [
     'apply_affine', 'RandomTPSWarp', 'sample_tps_params',
     'identity_tps_params', 'tps_apply', 'tps_invert_points',
     'tps_sampling_map', 'tps_warp_image', 'tps_warp_keypoints',
-    'MatchingPairWarp', 'PackMatchingInputs'
+    'MatchingPairWarp', 'PackMatchingInputs', 'LoadImage', 'ImageReadError'
 ]

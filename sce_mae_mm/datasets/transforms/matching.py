@@ -25,15 +25,14 @@ Two protocol choices follow DVE's ``test_matching.py`` by default:
 """
 from typing import Dict, List, Sequence
 
-import mmcv
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
-from mmengine import fileio
 from mmpose.registry import TRANSFORMS
 from mmpose.structures import PoseDataSample
 
 from .dve_crop import dve_crop
+from .load_image import image_source, read_image_bgr
 from .tps_warp import (sample_tps_params, tps_sampling_map, tps_warp_image,
                        tps_warp_keypoints)
 
@@ -42,15 +41,10 @@ KEYPOINT_RULES = ('grid', 'exact')
 _WHERE = 'MatchingPairWarp (sce_mae_mm/datasets/transforms/matching.py)'
 
 
-def load_image_bgr(path: str) -> np.ndarray:
-    """Decode an image file (BGR uint8), raising with the path on failure."""
-    try:
-        img = mmcv.imfrombytes(fileio.get(path), flag='color')
-    except Exception as e:
-        raise OSError(f'cannot read image {path}: {e}') from None
-    if img is None:
-        raise OSError(f'cannot decode image {path} (not a valid image file)')
-    return img
+def load_image_bgr(path: str, source: str = '') -> np.ndarray:
+    """Decode an image file (BGR uint8), raising an ``ImageReadError``
+    naming the path and ``source`` (where it is listed) on failure."""
+    return read_image_bgr(path, source)
 
 
 def nearest_grid_keypoints(keypoints: np.ndarray, params, crop: int = 96,
@@ -174,7 +168,7 @@ class MatchingPairWarp(BaseTransform):
                         self.context)
         crops, crop_kpts = [], []
         for k in range(2):
-            img = load_image_bgr(paths[k])
+            img = load_image_bgr(paths[k], image_source(results, k))
             c, kp = dve_crop(img, windows[k], kpts[k], self.resize,
                              self.crop, load_context)
             crops.append(c)
