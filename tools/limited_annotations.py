@@ -41,11 +41,13 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import numpy as np
 from mmengine.config import Config, DictAction
+from mmengine.device import get_device
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmpose.registry import DATASETS
 
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
+from sce_mae_mm.engine import apply_amp, decide_bf16, install_fast_attention
 
 DEFAULT_CONFIG = 'configs/detection/sce_mae_deit_s_aflw_m_limited.py'
 #: paper Table 3, SCE-MAE, AFLW_M NME (%) per number of training images
@@ -93,6 +95,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='one sub-directory per dim, size and seed')
     parser.add_argument(
         '--metric', default='NME', help='test metric key to summarise')
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument(
+        '--amp', action='store_true',
+        help='bf16 autocast on a CPU (mixed precision on a GPU)')
+    precision.add_argument(
+        '--fp32', action='store_true',
+        help='no bf16 autocast (default: on where the CPU runs it fast)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -273,6 +282,8 @@ def main(argv=None) -> str:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     tile_to, epochs = protocol(cfg, args)
+    if args.amp or decide_bf16(force_fp32=args.fp32):
+        apply_amp(cfg, get_device())
     num_images = train_set_size(cfg)
     dims = parse_dims(args.dims, cfg)
     results: Results = {}
@@ -289,6 +300,7 @@ def main(argv=None) -> str:
                 run_cfg = subset_config(dim_cfg, indices, seed, epochs,
                                         times, run_dir)
                 runner = Runner.from_cfg(run_cfg)
+                install_fast_attention(runner.model)
                 runner.train()
                 metrics = runner.test()
                 keys = [k for k in metrics

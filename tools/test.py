@@ -1,7 +1,10 @@
 """Evaluate a checkpoint with MMEngine's Runner (mmpose's flags).
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
-        [--dump FILE] [--show-dir DIR] [--cfg-options k=v ...]
+        [--dump FILE] [--amp] [--show-dir DIR] [--cfg-options k=v ...]
+
+``--amp`` runs the test loop under autocast: bf16 on a CPU (mmengine's CPU
+autocast), fp16 on a GPU.
 
 The checkpoint must fit the config's model: a size mismatch or a missing
 part the model uses (e.g. a stage-1 checkpoint for a matching config, a
@@ -14,12 +17,14 @@ import sys
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 from mmengine.config import Config
+from mmengine.device import get_device
 from mmengine.hooks import Hook
 
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
 from sce_mae_mm.checkpoint import CheckpointError
-from sce_mae_mm.engine import (add_runtime_args, build_tool_runner,
-                               limit_cpu_threads, load_tool_config,
+from sce_mae_mm.engine import (add_runtime_args, apply_amp,
+                               build_tool_runner, limit_cpu_threads,
+                               load_tool_config,
                                teardown_launcher)
 
 
@@ -32,6 +37,8 @@ def parse_args() -> argparse.Namespace:
         '--out', help='file (.json/.pkl) to write the evaluation metrics to')
     parser.add_argument(
         '--dump', help='file (.pkl) to dump the raw predictions to')
+    parser.add_argument(
+        '--amp', action='store_true', help='enable automatic mixed precision')
     add_runtime_args(parser, 'dir to save the visualised predictions')
     return parser.parse_args()
 
@@ -39,6 +46,8 @@ def parse_args() -> argparse.Namespace:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Fold the test-only flags into the config."""
     cfg.load_from = args.checkpoint
+    if args.amp:
+        apply_amp(cfg, get_device())
     if args.dump:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump {args.dump}: expected a .pkl file')

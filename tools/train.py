@@ -5,6 +5,10 @@ Same flags as mmpose's ``tools/train.py``::
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--auto-scale-lr] [--cfg-options k=v ...] [--launcher pytorch]
 
+``--amp`` on a CPU trains under bf16 autocast with fp32 master weights and
+fp32 losses (``CPUBf16OptimWrapper``); on a GPU it is mmengine's
+``AmpOptimWrapper``.
+
 The work dir is locked for the run (a second run on it is refused), a
 non-finite loss stops training with exit status 1, and torch's CPU threads
 follow ``OMP_NUM_THREADS`` or the cores this process may use.
@@ -22,9 +26,10 @@ from mmengine.device import get_device
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
 from sce_mae_mm.checkpoint import CheckpointError
 from sce_mae_mm.engine import (NonFiniteLossError, WorkDirLockedError,
-                               add_runtime_args, build_tool_runner,
-                               limit_cpu_threads, load_tool_config,
-                               lock_work_dir, teardown_launcher)
+                               add_runtime_args, apply_amp,
+                               build_tool_runner, limit_cpu_threads,
+                               load_tool_config, lock_work_dir,
+                               teardown_launcher)
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,13 +59,8 @@ def parse_args() -> argparse.Namespace:
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Fold the training-only flags into the config."""
-    if args.amp:
-        if get_device() == 'cpu':
-            raise SystemExit(
-                f'{args.config}: --amp needs a GPU (or NPU/MLU/MUSA); '
-                "mmengine's AmpOptimWrapper refuses CPU training")
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.amp:  # bf16 autocast on a CPU, mmengine's AMP elsewhere
+        apply_amp(cfg, get_device())
 
     if args.resume == 'auto':
         cfg.resume = True

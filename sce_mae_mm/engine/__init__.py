@@ -1,6 +1,10 @@
-from .hooks import (MatchingVisualizationHook, MeanShapeBaselineHook,
-                    NonFiniteLossError, NonFiniteLossHook, RNGStateHook,
-                    WorkDirLockHook)
+from .amp import (CPUBf16OptimWrapper, apply_amp, bf16_autocast,
+                  bf16_matmul_speedup, cpu_bf16_flags, decide_bf16,
+                  install_fast_attention, install_fp32_losses)
+from .hooks import (CurveCheckpointHook, MatchingVisualizationHook,
+                    MeanShapeBaselineHook, NonFiniteLossError,
+                    NonFiniteLossHook, RNGStateHook, WorkDirLockHook,
+                    log_spaced_epochs)
 from .loops import ResumableEpochBasedTrainLoop
 from .pretrained_init import FittingPretrainedInit
 from .runner import SCEMAERunner
@@ -11,6 +15,10 @@ from .tools_utils import (add_runtime_args, build_tool_runner, cpu_budget,
 from .work_dir_lock import WorkDirLockedError, lock_work_dir, unlock_work_dir
 
 __all__ = [
+    'CPUBf16OptimWrapper', 'apply_amp', 'bf16_autocast',
+    'bf16_matmul_speedup', 'cpu_bf16_flags', 'decide_bf16',
+    'install_fast_attention', 'install_fp32_losses',
+    'CurveCheckpointHook', 'log_spaced_epochs',
     'MatchingVisualizationHook', 'MeanShapeBaselineHook',
     'NonFiniteLossError', 'NonFiniteLossHook', 'RNGStateHook',
     'WorkDirLockHook', 'ResumableEpochBasedTrainLoop',

@@ -15,6 +15,7 @@ mmengine's ``Runner`` it
 * writes checkpoints to a temporary name and renames them when complete, so
   a full disk never leaves a truncated ``epoch_N.pth`` (the error names the
   path);
+* routes attention through the fast path under CPU bf16 (``--amp``);
 * trains epoch-based configs with :class:`ResumableEpochBasedTrainLoop`
   (a mid-epoch resume continues at the next batch).
 """
@@ -31,6 +32,7 @@ from mmpose.registry import RUNNERS
 
 from ..checkpoint import (check_checkpoint_fits, checkpoint_state_dict,
                           frozen_parts, read_checkpoint, required_parts)
+from .amp import install_fast_attention
 
 
 @RUNNERS.register_module()
@@ -38,6 +40,15 @@ class SCEMAERunner(Runner):
     """mmengine ``Runner`` with the checks above; same arguments."""
 
     _load_purpose = 'train'
+
+    # ------------------------------------------------------------ model
+    def build_model(self, model):
+        """mmengine's, then the attention cores routed to the explicit
+        path under CPU bf16 (:func:`.amp.install_fast_attention`; fp32 and
+        GPU runs keep torch's SDPA)."""
+        model = super().build_model(model)
+        install_fast_attention(model)
+        return model
 
     # ------------------------------------------------------------ loops
     def build_train_loop(self, loop):

@@ -77,6 +77,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         '(.mat) for the AFLW_RC column')
     parser.add_argument('--skip-detection', action='store_true',
                         help='baselines: matching only (no Table S3)')
+    parser.add_argument('--fp32', action='store_true',
+                        help='no bf16 autocast, even where the CPU runs it '
+                        'fast (default: on where it is, printed)')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands, run nothing')
     parser.add_argument('--force', action='store_true',
@@ -143,12 +146,18 @@ def make_contexts(args: argparse.Namespace) -> List[plan.Context]:
 class Runner:
     """Runs (or, dry, prints) the steps; remembers finished ones."""
 
-    def __init__(self, dry_run: bool = False, force: bool = False) -> None:
+    def __init__(self, dry_run: bool = False, force: bool = False,
+                 amp: bool = False) -> None:
         self.dry_run = dry_run
         self.force = force
+        self.amp = amp  # bf16 autocast on the CPU (--amp of the tools)
         self.done: Dict[str, str] = {}
 
     def run(self, cmd: List[str], log: str) -> None:
+        tools = ('tools/train.py', 'tools/test.py')
+        at = next((i for i, c in enumerate(cmd) if c.endswith(tools)), None)
+        if self.amp and at is not None and '--amp' not in cmd:
+            cmd = cmd[:at + 1] + ['--amp'] + cmd[at + 1:]
         print('$ ' + plan.show(cmd), flush=True)
         if self.dry_run:
             return
@@ -292,7 +301,9 @@ def run_study(study: str, args: argparse.Namespace,
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     contexts = make_contexts(args)
-    runner = Runner(dry_run=args.dry_run, force=args.force)
+    from sce_mae_mm.engine import decide_bf16
+    runner = Runner(dry_run=args.dry_run, force=args.force,
+                    amp=decide_bf16(force_fp32=args.fp32))
     for study in args.studies:
         run_study(study, args, contexts, runner)
 

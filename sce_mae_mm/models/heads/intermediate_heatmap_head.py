@@ -188,8 +188,12 @@ class IntermediateHeatmapHead(BaseHead):
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f'{_WHERE}: expected a (B, {self.in_channels}, '
                              f'h, w) map, got {tuple(x.shape)}')
-        heatmaps = self.conv(x)  # (B, K * I, h, w)
-        points = soft_argmax(heatmaps, self.input_size, self.beta)
+        heatmaps = self.conv(x)  # (B, K * I, h, w), bf16 under autocast
+        with torch.autocast(heatmaps.device.type, enabled=False):
+            # fp32: bf16's 8-bit mantissa would round the expected
+            # positions to ~0.4 % of the input size
+            points = soft_argmax(heatmaps.float(), self.input_size,
+                                 self.beta)
         return points.reshape(x.shape[0], self.num_keypoints,
                               self.num_intermediate, 2)
 
@@ -203,7 +207,9 @@ class IntermediateHeatmapHead(BaseHead):
             Tensor: (B, K, 2) (x, y) normalised to [0, 1] of the input size.
         """
         points = self.intermediate_points(feats).flatten(2)  # (B, K, 2I)
-        return torch.einsum('bkm,kdm->bkd', points, self.linear_weight)
+        with torch.autocast(points.device.type, enabled=False):
+            return torch.einsum('bkm,kdm->bkd', points,
+                                self.linear_weight.float())
 
     def predict(self,
                 feats: Union[Tuple[Tensor], Sequence[Tuple[Tensor]]],
