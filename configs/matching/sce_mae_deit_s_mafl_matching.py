@@ -19,10 +19,23 @@
 # Protocol (DVE's test_matching.py): pairs of the MAFL test images in
 # ascending file-name order (`pair_order='list'`: MAFL/testing.txt order),
 # warps drawn and applied on the 136-px image before the 96-px crop
-# (`warp_frame='crop'`: normalised on the crop), keypoints moved to the
-# nearest pixel of the sampling grid, so ground truth is integer and a
-# perfect matcher scores 0 (`keypoint_rule='exact'`: sub-pixel transfer,
-# a floor of about 0.28 px for integer predictions).
+# (`warp_frame='crop'`: normalised on the crop instead), keypoints moved to
+# the nearest pixel of the sampling grid, so ground truth is integer and a
+# perfect matcher scores about 0.03 px (`keypoint_rule='exact'`: sub-pixel
+# transfer, a floor of about 0.28 px for integer predictions).
+# Scoring rule (SPEC section 4), ours by default: maps upsampled to 96 px,
+# per-pixel argmax of cosine similarity, source image resampled once
+# through g1 then g2. DVE's test_matching.py (`protocol='dve'`): argmax over
+# the descriptor grid (prediction = cell x stride), raw dot product, source
+# resampled through g1 and then through g2. The model and the pipeline each
+# take the options (a single option overrides the preset):
+#   --cfg-options model.protocol=dve \
+#       test_dataloader.dataset.pipeline.0.protocol=dve
+# `report_dve` (default True) also reports DVE's rule on the same
+# descriptors (grid argmax + dot: matching/same_dve, matching/diff_dve; its
+# twice-resampled source needs the second command above). The breakdown
+# keys matching/{same,diff}[_baseline]_within_{1,3,5}px, _mirror_rate and
+# _far_rate say where the errors come from (MAFLMatchingMetric).
 # `projector` must match the stage-2 config's projector type.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/datasets/mafl_matching.py'
@@ -39,6 +52,11 @@ pair_order = 'sorted'  # or 'list'
 warp_frame = 'resize'  # or 'crop'
 keypoint_rule = 'grid'  # or 'exact'
 projector = 'SpatialProjector'  # or 'Projector' (as in stage 2)
+protocol = None  # scoring-rule preset: None (ours) or 'dve'
+argmax = None  # None: the protocol's ('pixel'); or 'grid'
+similarity = None  # None: the protocol's ('cosine'); or 'dot'
+source_resample = None  # None: the protocol's ('once'); or 'twice'
+report_dve = True  # also DVE's rule (grid argmax, dot) on the same maps
 
 model = dict(
     type='LandmarkMatcher',
@@ -64,7 +82,12 @@ model = dict(
         projector=dict(type=projector)),
     descriptor='projector',
     stride=stride,
-    chunk_size=8)
+    chunk_size=8,
+    protocol=protocol,
+    argmax=argmax,
+    similarity=similarity,
+    source_resample=source_resample,
+    report_dve=report_dve)
 
 test_dataloader = dict(
     dataset=dict(order=pair_order, pipeline=[
@@ -80,7 +103,9 @@ test_dataloader = dict(
             scalesd=0.05,
             rotsd=2.5,
             warp_frame=warp_frame,
-            keypoint_rule=keypoint_rule),
+            keypoint_rule=keypoint_rule,
+            source_resample=source_resample,
+            protocol=protocol),
         dict(type='PackMatchingInputs', to_rgb=True),
     ]))
 # the matching error with its same-location baseline, and the silhouette
@@ -91,7 +116,9 @@ test_evaluator = [
         type='MAFLMatchingMetric',
         image_size=96,
         frame_size=70,
-        baseline=True),
+        baseline=True,
+        report_dve=report_dve,
+        breakdown=True),
     dict(type='LandmarkSilhouetteMetric', tsne_runs=3),
 ]
 test_cfg = dict()

@@ -6,8 +6,10 @@
 # on the 136-px image before the 96-px crop (warp_frame='resize'; 'crop'
 # normalises them on the crop); keypoints moved to the nearest pixel of the
 # sampling grid (keypoint_rule='grid', integer ground truth; 'exact':
-# sub-pixel transfer, a floor of ~0.28 px for integer predictions). Each
-# sample is
+# sub-pixel transfer, a floor of ~0.28 px for integer predictions). The
+# source is resampled once through g1 then g2 (source_resample='once';
+# 'twice' or protocol='dve': through g1, then the result through g2, as
+# DVE's Warper). Each sample is
 # `inputs` uint8 (3, 3, 96+2c, 96+2c) RGB [source, same, diff] and a
 # PoseDataSample with src/same/diff_keypoints (5, 2) in the 96-px frame; the
 # model normalises its own input. For the synthetic set:
@@ -28,7 +30,8 @@ test_pipeline = [
         scalesd=0.05,
         rotsd=2.5,
         warp_frame='resize',
-        keypoint_rule='grid'),
+        keypoint_rule='grid',
+        source_resample='once'),
     dict(type='PackMatchingInputs', to_rgb=True),
 ]
 test_dataloader = dict(
@@ -44,7 +47,8 @@ test_dataloader = dict(
         order='sorted',
         pipeline=test_pipeline))
 # mean pixel error of same / different identity, in DVE's 70-px frame, and
-# the same-location baseline on the same pairs
+# the same-location baseline on the same pairs (the matching configs also
+# set report_dve=True, which needs LandmarkMatcher(report_dve=True))
 test_evaluator = [
     dict(type='MAFLMatchingMetric', baseline=True),
     dict(type='LandmarkSilhouetteMetric'),

@@ -19,11 +19,18 @@ Two protocol choices follow DVE's ``test_matching.py`` by default:
   sampling location is nearest to it, one warp at a time (DVE's
   ``warp_keypoints``, a nearest-neighbour search on the sampling grid), so
   all ground-truth keypoints are integer pixels and a perfect matcher scores
-  exactly 0. ``'exact'`` transfers them sub-pixel exactly (inverse warp by
+  about 0.03 px (SPEC section 4: the source point moves one warp at a
+  time). ``'exact'`` transfers them sub-pixel exactly (inverse warp by
   Newton iterations); integer argmax predictions then have a floor of about
   0.28 px in DVE's 70-px frame.
+
+One choice is ours by default: ``source_resample='once'`` resamples the
+source image once through the composed warps (g1 then g2);
+``source_resample='twice'`` (DVE's ``Warper``, preset by ``protocol='dve'``)
+resamples A through g1 and that result through g2, two bilinear
+interpolations (see ``sce_mae_mm/evaluation/functional/matching_rules.py``).
 """
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -38,6 +45,10 @@ from .tps_warp import (sample_tps_params, tps_sampling_map, tps_warp_image,
 
 WARP_FRAMES = ('resize', 'crop')
 KEYPOINT_RULES = ('grid', 'exact')
+# as sce_mae_mm/evaluation/functional/matching_rules.py (not imported: the
+# evaluation package imports the datasets package)
+SOURCE_RESAMPLES = ('once', 'twice')
+PROTOCOL_RESAMPLE = {None: 'once', 'default': 'once', 'dve': 'twice'}
 _WHERE = 'MatchingPairWarp (sce_mae_mm/datasets/transforms/matching.py)'
 
 
@@ -80,6 +91,32 @@ def nearest_grid_keypoints(keypoints: np.ndarray, params, crop: int = 96,
     return (kp - context).astype(np.float32)
 
 
+def warp_chain_image(img: np.ndarray, chain: List[Dict], crop: int,
+                     context: int, border: str,
+                     resample: str = 'once') -> np.ndarray:
+    """Warp an image through a chain of TPS warps (first to last).
+
+    Args:
+        img: (S, S, C) image, ``S = crop + 2 context``.
+        chain: TPS parameter dicts ``[g1, g2, ...]``.
+        crop, context, border: see ``tps_warp_image``.
+        resample: ``'once'`` (one bilinear resampling through the composed
+            sampling map) or ``'twice'`` (DVE: one resampling per warp,
+            each reading the previous result).
+
+    Returns:
+        the warped image, same shape and dtype.
+    """
+    if resample not in SOURCE_RESAMPLES:
+        raise ValueError(f'{_WHERE}: source_resample must be one of '
+                         f'{SOURCE_RESAMPLES}, got {resample!r}')
+    if resample == 'once':
+        return tps_warp_image(img, chain, crop, context, border)
+    for prm in chain:
+        img = tps_warp_image(img, prm, crop, context, border)
+    return img
+
+
 @TRANSFORMS.register_module()
 class MatchingPairWarp(BaseTransform):
     """Load, crop and warp one matching pair.
@@ -102,6 +139,12 @@ class MatchingPairWarp(BaseTransform):
             crop) or ``'crop'`` (warp normalised on the crop).
         keypoint_rule: ``'grid'`` (DVE: nearest sampling-grid pixel,
             integer keypoints) or ``'exact'`` (sub-pixel transfer).
+        source_resample: ``'once'`` (the source resampled once through
+            g1 then g2) or ``'twice'`` (DVE: through g1, then the result
+            through g2); None: the ``protocol``'s. Recorded as the
+            ``source_resample`` result (and metainfo).
+        protocol: None / ``'default'`` (``source_resample='once'``) or
+            ``'dve'`` (``'twice'``); an explicit ``source_resample`` wins.
     """
 
     def __init__(self, resize: int = 136, crop: int = 96, context: int = 0,
@@ -109,7 +152,16 @@ class MatchingPairWarp(BaseTransform):
                  warpsd_subset: float = 0.005, transsd: float = 0.05,
                  scalesd: float = 0.05, rotsd: float = 2.5,
                  border: str = 'constant', warp_frame: str = 'resize',
-                 keypoint_rule: str = 'grid'):
+                 keypoint_rule: str = 'grid',
+                 source_resample: Optional[str] = None,
+                 protocol: Optional[str] = None):
+        if protocol not in PROTOCOL_RESAMPLE:
+            raise ValueError(f'{_WHERE}: protocol must be one of '
+                             f'{tuple(PROTOCOL_RESAMPLE)}, got {protocol!r}')
+        source_resample = source_resample or PROTOCOL_RESAMPLE[protocol]
+        if source_resample not in SOURCE_RESAMPLES:
+            raise ValueError(f'{_WHERE}: source_resample must be one of '
+                             f'{SOURCE_RESAMPLES}, got {source_resample!r}')
         if warp_frame not in WARP_FRAMES:
             raise ValueError(f'{_WHERE}: warp_frame must be one of '
                              f'{WARP_FRAMES}, got {warp_frame!r}')
@@ -131,6 +183,7 @@ class MatchingPairWarp(BaseTransform):
         self.border = border
         self.warp_frame = warp_frame
         self.keypoint_rule = keypoint_rule
+        self.source_resample = source_resample
 
     def pair_params(self, pair_id: int) -> Dict[str, Dict]:
         """The warps ``g1_A``, ``g1_B``, ``g2`` of pair ``pair_id``."""
@@ -181,20 +234,23 @@ class MatchingPairWarp(BaseTransform):
         hi = lo + self.crop + 2 * self.context
         imgs = []
         for name, (k, chain) in chains.items():
-            warped = tps_warp_image(crops[k], chain, *args)
+            warped = warp_chain_image(crops[k], chain, *args,
+                                      resample=self.source_resample)
             imgs.append(warped[lo:hi, lo:hi])
             results[f'{name}_keypoints'] = self._move(crop_kpts[k], chain,
                                                       frame)
         results['imgs'] = np.stack(imgs)
         results['context'] = self.context
         results['input_size'] = (self.crop, self.crop)
+        results['source_resample'] = self.source_resample
         return results
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(resize={self.resize}, '
                 f'crop={self.crop}, context={self.context}, '
                 f'seed={self.seed}, warp_frame={self.warp_frame!r}, '
-                f'keypoint_rule={self.keypoint_rule!r})')
+                f'keypoint_rule={self.keypoint_rule!r}, '
+                f'source_resample={self.source_resample!r})')
 
 
 @TRANSFORMS.register_module()
@@ -205,7 +261,8 @@ class PackMatchingInputs(BaseTransform):
     (RGB when ``to_rgb``), and ``data_samples`` a ``PoseDataSample`` whose
     metainfo holds ``src_keypoints``, ``same_keypoints``,
     ``diff_keypoints`` (K, 2) float32 (crop frame), ``pair_id``,
-    ``img_paths``, ``context``, ``input_size`` and ``channel_order``.
+    ``img_paths``, ``context``, ``input_size``, ``source_resample`` and
+    ``channel_order``.
 
     Args:
         to_rgb: convert BGR to RGB.
@@ -215,7 +272,8 @@ class PackMatchingInputs(BaseTransform):
     def __init__(self, to_rgb: bool = True,
                  meta_keys: Sequence[str] = (
                      'src_keypoints', 'same_keypoints', 'diff_keypoints',
-                     'pair_id', 'img_paths', 'context', 'input_size')):
+                     'pair_id', 'img_paths', 'context', 'input_size',
+                     'source_resample')):
         self.to_rgb = to_rgb
         self.meta_keys = tuple(meta_keys)
 

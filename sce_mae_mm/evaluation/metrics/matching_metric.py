@@ -1,10 +1,13 @@
 """Mean landmark-matching error of the MAFL pair protocol (SPEC §4)."""
-from typing import Dict, List, Optional, Sequence
+import logging
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmpose.registry import METRICS
+
+from ..functional.matching_breakdown import matching_breakdown
 
 _WHERE = ('MAFLMatchingMetric '
           '(sce_mae_mm/evaluation/metrics/matching_metric.py)')
@@ -33,18 +36,38 @@ class MAFLMatchingMetric(BaseMetric):
     Each data sample carries, for every group ``g`` in ``groups``, the ground
     truth ``{g}_keypoints`` (K, 2) and the prediction ``pred_{g}_keypoints``
     (K, 2) in the pixels of the ``image_size``-px image (written by
-    :class:`LandmarkMatcher`). Errors are Euclidean distances scaled to DVE's
-    ``frame_size``-px frame (x 70 / 96) and averaged over all landmarks of a
-    group (500 pairs x 5 landmarks on MAFL).
+    :class:`LandmarkMatcher` under its scoring rule, default per-pixel
+    argmax of cosine similarity). Errors are Euclidean distances scaled to
+    DVE's ``frame_size``-px frame (x 70 / 96) and averaged over all
+    landmarks of a group (500 pairs x 5 landmarks on MAFL).
 
     With ``baseline=True`` the same-location baseline is scored on the same
     pairs: each target landmark is predicted at the source landmark's
     coordinates (``src_keypoints``), i.e. what a matcher that ignores the
     images gets. A model's error is only meaningful below it.
 
-    Keys: ``{prefix}/{g}`` (mean) and ``{prefix}/{g}_{landmark}`` for each
-    landmark; with the baseline also ``{prefix}/{g}_baseline`` and
-    ``{prefix}/{g}_baseline_{landmark}``; a markdown table is printed.
+    With ``report_dve=True`` DVE's scoring rule is scored too, from
+    ``pred_{g}_dve_keypoints`` (written by ``LandmarkMatcher(report_dve=
+    True)``: grid argmax and raw dot product on the same descriptors, SPEC
+    §4). DVE's third difference, resampling the source image twice
+    (``MatchingPairWarp(source_resample='twice')``), changes the source
+    image itself, so it cannot be computed from the same batch: it needs a
+    second evaluation with that pipeline (or ``protocol='dve'`` on both).
+
+    With ``breakdown=True`` (issue 19 §1, see
+    :func:`matching_breakdown`) each group and its baseline also report the
+    fraction of landmarks within 1, 3, 5 px (``frame_size`` frame), the
+    mirror rate (nearer the mirror partner, ``flip_indices``, than the own
+    landmark and more than ``mirror_min`` px from it; over the landmarks
+    that have a partner) and the far rate (farther than the target's
+    inter-ocular distance).
+
+    Keys (prefix ``matching``): ``{g}`` (mean) and ``{g}_{landmark}``; with
+    the baseline ``{g}_baseline`` and ``{g}_baseline_{landmark}``; with
+    ``report_dve`` ``{g}_dve``; with the breakdown ``{g}_within_{1,3,5}px``,
+    ``{g}_mirror_rate``, ``{g}_far_rate`` and (with the baseline)
+    ``{g}_baseline_within_{1,3,5}px``, ``{g}_baseline_mirror_rate``,
+    ``{g}_baseline_far_rate``. Markdown tables are printed.
 
     Args:
         image_size (int): side of the images the keypoints live in (96).
@@ -52,6 +75,18 @@ class MAFLMatchingMetric(BaseMetric):
         groups (Sequence[str]): pair groups (``'same'``, ``'diff'``).
         baseline (bool): also score the same-location baseline (needs
             ``src_keypoints`` in every sample).
+        report_dve (bool): also score ``pred_{g}_dve_keypoints`` (DVE's
+            rule on the same features). Default False (the matching
+            configs set True).
+        breakdown (bool): also report the within / mirror / far rates.
+        within_px (Sequence[float]): radii of ``within_{t}px``.
+        mirror_min (float): own error (frame px) below which a prediction
+            is not called mirrored.
+        flip_indices (Sequence[int], optional): mirror partner of each
+            landmark; None reads the dataset metainfo's ``flip_indices``
+            (without either the mirror rates are omitted, with a warning).
+        interocular (tuple[int, int]): the eye landmarks of the far rate's
+            inter-ocular distance (eye centres [0, 1] on 5-point sets).
         collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): key prefix, default ``'matching'``.
     """
@@ -63,50 +98,69 @@ class MAFLMatchingMetric(BaseMetric):
                  frame_size: int = 70,
                  groups: Sequence[str] = ('same', 'diff'),
                  baseline: bool = True,
+                 report_dve: bool = False,
+                 breakdown: bool = True,
+                 within_px: Sequence[float] = (1, 3, 5),
+                 mirror_min: float = 3.,
+                 flip_indices: Optional[Sequence[int]] = None,
+                 interocular: Tuple[int, int] = (0, 1),
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if image_size <= 0 or frame_size <= 0:
             raise ValueError(f'{_WHERE}: image_size and frame_size must be '
                              f'positive, got {image_size} and {frame_size}')
+        if len(tuple(interocular)) != 2:
+            raise ValueError(f'{_WHERE}: interocular must be two landmark '
+                             f'indices, got {interocular}')
         self.image_size = image_size
         self.frame_size = frame_size
         self.groups = tuple(groups)
         self.baseline = baseline
+        self.report_dve = report_dve
+        self.breakdown = breakdown
+        self.within_px = tuple(within_px)
+        self.mirror_min = float(mirror_min)
+        self.flip_indices = (None if flip_indices is None else
+                             [int(i) for i in flip_indices])
+        self.interocular = tuple(int(i) for i in interocular)
+
+    def _field(self, sample: dict, key: str, shape: tuple,
+               hint: str) -> np.ndarray:
+        """A (K, 2) field of ``sample``; KeyError / ValueError with
+        ``hint`` when missing or misshapen."""
+        if key not in sample:
+            raise KeyError(f'{_WHERE}: data sample lacks {key!r} (has '
+                           f'{sorted(sample)}); {hint}')
+        value = _as_array(sample[key])
+        if shape and value.shape != shape:
+            raise ValueError(f'{_WHERE}: {key} {value.shape} and the ground '
+                             f'truth {shape} differ')
+        return value
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
-        """Store the per-landmark pixel errors of each pair group."""
+        """Store each group's ground truth and the predictions to score."""
         for sample in data_samples:
-            errors = {}
+            gts, preds = {}, {}
             for group in self.groups:
-                gt_key = f'{group}_keypoints'
-                pred_key = f'pred_{group}_keypoints'
-                if gt_key not in sample or pred_key not in sample:
-                    raise KeyError(
-                        f'{_WHERE}: data sample lacks {gt_key!r} or '
-                        f'{pred_key!r} (has {sorted(sample)}); run it '
-                        'through LandmarkMatcher.predict')
-                gt = _as_array(sample[gt_key])
-                pred = _as_array(sample[pred_key])
-                if gt.shape != pred.shape:
-                    raise ValueError(f'{_WHERE}: {gt_key} {gt.shape} and '
-                                     f'{pred_key} {pred.shape} differ')
-                errors[group] = np.linalg.norm(pred - gt, axis=-1)
+                gt = self._field(sample, f'{group}_keypoints', (),
+                                 'run it through LandmarkMatcher.predict')
+                gts[group] = gt
+                preds[group] = self._field(
+                    sample, f'pred_{group}_keypoints', gt.shape,
+                    'run it through LandmarkMatcher.predict')
                 if self.baseline:
-                    if 'src_keypoints' not in sample:
-                        raise KeyError(
-                            f'{_WHERE}: the same-location baseline needs '
-                            f"'src_keypoints' in every sample (has "
-                            f'{sorted(sample)}); pack them with '
-                            'PackMatchingInputs or pass baseline=False')
-                    src = _as_array(sample['src_keypoints'])
-                    if src.shape != gt.shape:
-                        raise ValueError(f'{_WHERE}: src_keypoints '
-                                         f'{src.shape} and {gt_key} '
-                                         f'{gt.shape} differ')
-                    errors[f'{group}_baseline'] = np.linalg.norm(
-                        src - gt, axis=-1)
-            self.results.append(errors)
+                    preds[f'{group}_baseline'] = self._field(
+                        sample, 'src_keypoints', gt.shape,
+                        'the same-location baseline needs it; pack it with '
+                        'PackMatchingInputs or pass baseline=False')
+                if self.report_dve:
+                    preds[f'{group}_dve'] = self._field(
+                        sample, f'pred_{group}_dve_keypoints', gt.shape,
+                        'report_dve=True needs the matcher to predict with '
+                        "DVE's rule too (model.report_dve=True) or pass "
+                        'report_dve=False')
+            self.results.append(dict(gt=gts, pred=preds))
 
     def _landmark_names(self, num: int) -> List[str]:
         names = (self.dataset_meta or {}).get('keypoint_id2name')
@@ -114,35 +168,76 @@ class MAFLMatchingMetric(BaseMetric):
             return [str(names[k]) for k in range(num)]
         return [f'kpt{k}' for k in range(num)]
 
+    def _flip_indices(self, num: int) -> Optional[List[int]]:
+        """Mirror partners from the argument or the dataset metainfo."""
+        flip = self.flip_indices
+        if flip is None:
+            flip = (self.dataset_meta or {}).get('flip_indices')
+        if flip is None:
+            print_log(f'{_WHERE}: no flip_indices (argument or dataset '
+                      'metainfo): the mirror rates are not reported',
+                      logger='current', level=logging.WARNING)
+            return None
+        if len(flip) != num:
+            raise ValueError(f'{_WHERE}: flip_indices has {len(flip)} '
+                             f'entries for {num} landmarks: {list(flip)}')
+        return [int(i) for i in flip]
+
+    def _score_keys(self) -> List[Tuple[str, str, str]]:
+        """(result key, ground-truth group, table label) to score."""
+        keys = []
+        for group in self.groups:
+            keys.append((group, group, group))
+            if self.baseline:
+                keys.append((f'{group}_baseline', group,
+                             f'{group} (same-location baseline)'))
+            if self.report_dve:
+                keys.append((f'{group}_dve', group,
+                             f"{group} (DVE's rule: grid argmax, dot)"))
+        return keys
+
     def compute_metrics(self, results: list) -> Dict[str, float]:
-        """Mean error (DVE frame) per group and per group and landmark.
+        """Mean error (DVE frame) per group and landmark, the DVE-rule
+        means and the breakdown rates.
 
         Returns:
-            dict[str, float]: ``{g}`` and ``{g}_{landmark}`` values.
+            dict[str, float]: the keys listed in the class docstring.
         """
         if not results:
             raise ValueError(f'{_WHERE}: no results to evaluate')
         scale = self.frame_size / self.image_size
-        metrics: Dict[str, float] = {}
-        num = len(results[0][self.groups[0]])
+        num = len(results[0]['gt'][self.groups[0]])
         names = self._landmark_names(num)
+        flip = self._flip_indices(num) if self.breakdown else None
+        metrics: Dict[str, float] = {}
         rows = [['group', 'pairs', 'mean'] + names]
-        keys = []
-        for group in self.groups:
-            keys.append((group, group))
-            if self.baseline:
-                keys.append((f'{group}_baseline',
-                             f'{group} (same-location baseline)'))
-        for key, label in keys:
-            errors = np.stack([r[key] for r in results]) * scale  # (N, K)
+        cols = [f'<= {t:g} px' for t in self.within_px]
+        split = [['group'] + cols + ['mirror', 'far']]
+        for key, group, label in self._score_keys():
+            pred = np.stack([r['pred'][key] for r in results])  # (N, K, 2)
+            gt = np.stack([r['gt'][group] for r in results])
+            errors = np.linalg.norm(pred - gt, axis=-1) * scale  # (N, K)
             metrics[key] = float(errors.mean())
             per_landmark = errors.mean(axis=0)
-            for name, value in zip(names, per_landmark):
-                metrics[f'{key}_{name}'] = float(value)
+            if not key.endswith('_dve'):
+                for name, value in zip(names, per_landmark):
+                    metrics[f'{key}_{name}'] = float(value)
             rows.append([label, str(len(errors)), f'{errors.mean():.3f}'] +
                         [f'{v:.3f}' for v in per_landmark])
-        print_log(
-            f'MAFL matching error (pixels in the {self.frame_size}-px frame)'
-            f':\n{format_table(rows)}',
-            logger='current')
+            if self.breakdown and not key.endswith('_dve'):
+                rates = matching_breakdown(pred, gt, flip, self.interocular,
+                                           self.within_px, self.mirror_min,
+                                           scale)
+                metrics.update({f'{key}_{k}': v for k, v in rates.items()})
+                split.append([label] + [
+                    f'{rates.get(k, float("nan")):.3f}' for k in
+                    [f'within_{t:g}px' for t in self.within_px] +
+                    ['mirror_rate', 'far_rate']])
+        message = (f'MAFL matching error (pixels in the {self.frame_size}-px '
+                   f'frame):\n{format_table(rows)}')
+        if len(split) > 1:
+            message += ('\nFraction of landmarks within t px, mirrored, '
+                        f'beyond the inter-ocular distance:\n'
+                        f'{format_table(split)}')
+        print_log(message, logger='current')
         return metrics

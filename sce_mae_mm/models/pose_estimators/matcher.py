@@ -5,6 +5,10 @@
 pairs (source, same-identity target, different-identity target), matches the
 source landmarks into both targets with :func:`match_landmarks` and writes the
 predictions into the data samples for :class:`MAFLMatchingMetric`.
+The scoring rule is ours by default (per-pixel argmax of cosine similarity)
+or DVE's (``protocol='dve'``: grid argmax, raw dot product; see
+``sce_mae_mm/evaluation/functional/matching_rules.py``); ``report_dve=True``
+also writes DVE's rule's predictions on the same descriptors.
 ``python tools/test.py <matching config> <stage-2 checkpoint>`` loads the
 stage-2 ``backbone.``/``neck.`` weights directly (same module names).
 """
@@ -19,6 +23,8 @@ from torch import Tensor
 
 from ...evaluation.functional.matching import (match_landmarks,
                                                sample_descriptors)
+from ...evaluation.functional.matching_rules import (DVE_RULE,
+                                                     resolve_matching_rule)
 
 _WHERE = 'LandmarkMatcher (sce_mae_mm/models/pose_estimators/matcher.py)'
 DESCRIPTORS = ('projector', 'backbone', 'concat')
@@ -97,6 +103,20 @@ class LandmarkMatcher(BaseModel):
             default the samples' ``input_size`` (W, H) metainfo, else the
             input size.
         chunk_size (int): images matched at once (memory bound).
+        protocol (str, optional): scoring-rule preset, None / ``'default'``
+            (pixel argmax, cosine, source resampled once) or ``'dve'``
+            (grid argmax, dot product, twice); see :func:`match_landmarks`.
+        argmax (str, optional): ``'pixel'`` or ``'grid'``; None: the
+            preset's.
+        similarity (str, optional): ``'cosine'`` or ``'dot'``; None: the
+            preset's.
+        source_resample (str, optional): ``'once'`` or ``'twice'``, what
+            the data pipeline must have done (``MatchingPairWarp``); None:
+            the preset's. Checked against the samples' ``source_resample``
+            metainfo when the pipeline records it.
+        report_dve (bool): also write ``pred_{g}_dve_keypoints``, DVE's
+            rule (grid argmax, dot product) on the same descriptors, for
+            ``MAFLMatchingMetric(report_dve=True)``.
         data_preprocessor (dict, optional): default
             ``MatchingDataPreprocessor`` (SPEC §5 mean/std).
         init_cfg (dict, optional): mmengine initialisation config.
@@ -109,8 +129,15 @@ class LandmarkMatcher(BaseModel):
                  stride: Optional[int] = None,
                  image_size: Optional[Tuple[int, int]] = None,
                  chunk_size: int = 8,
+                 protocol: Optional[str] = None,
+                 argmax: Optional[str] = None,
+                 similarity: Optional[str] = None,
+                 source_resample: Optional[str] = None,
+                 report_dve: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
+        rule = resolve_matching_rule(protocol, argmax, similarity,
+                                     source_resample, where=_WHERE)
         if data_preprocessor is None:
             data_preprocessor = dict(type='MatchingDataPreprocessor')
         if isinstance(data_preprocessor, dict):  # mmpose scope, not root
@@ -138,6 +165,8 @@ class LandmarkMatcher(BaseModel):
             self.backbone.stride = int(stride)
         self.image_size = image_size
         self.chunk_size = chunk_size
+        self.rule = rule
+        self.report_dve = bool(report_dve)
         self.freeze()
 
     def freeze(self) -> None:
@@ -243,7 +272,9 @@ class LandmarkMatcher(BaseModel):
         Returns:
             list: the samples with ``pred_same_keypoints`` and
             ``pred_diff_keypoints`` (K, 2) float32 numpy arrays, (x, y)
-            pixels of the image the keypoints live in.
+            pixels of the image the keypoints live in (with ``report_dve``
+            also ``pred_same_dve_keypoints`` and ``pred_diff_dve_keypoints``),
+            and ``{same,diff}_landmark_descriptors`` (K, D).
         """
         if inputs.dim() != 5 or inputs.shape[1] != 1 + len(GROUPS):
             raise ValueError(f'{_WHERE}: expected (B, 3, 3, H, W) inputs '
@@ -252,21 +283,51 @@ class LandmarkMatcher(BaseModel):
         desc = self.forward(inputs, mode='tensor')  # (B, 3, D, h, w)
         src_kpts = self._keypoints(data_samples, 'src_keypoints')
         image_size = self._image_size(inputs, data_samples)
-        preds: Dict[str, Tensor] = {}
+        self.check_source_resample(data_samples)
+        preds: Dict[str, np.ndarray] = {}
         for index, group in enumerate(GROUPS, start=1):
-            preds[group] = match_landmarks(desc[:, 0], desc[:, index],
-                                           src_kpts, image_size,
-                                           self.chunk_size).cpu().numpy()
+            preds.update(self._match(desc[:, 0], desc[:, index], src_kpts,
+                                     image_size, group))
             landmarks = self.landmark_descriptors(
                 desc[:, index], data_samples, f'{group}_keypoints',
                 image_size)
-            preds[f'{group}_landmark'] = landmarks.cpu().numpy()
+            preds[f'{group}_landmark_descriptors'] = landmarks.cpu().numpy()
         for i, sample in enumerate(data_samples):
-            for group in GROUPS:
-                sample.set_field(preds[group][i], f'pred_{group}_keypoints')
-                sample.set_field(preds[f'{group}_landmark'][i],
-                                 f'{group}_landmark_descriptors')
+            for key, value in preds.items():
+                sample.set_field(value[i], key)
         return data_samples
+
+    def _match(self, src: Tensor, tgt: Tensor, src_kpts: Tensor,
+               image_size: Tuple[int, int],
+               group: str) -> Dict[str, np.ndarray]:
+        """``pred_{group}_keypoints`` (and ``pred_{group}_dve_keypoints``
+        with ``report_dve``) as (B, K, 2) numpy arrays."""
+        rule = self.rule
+        pred = match_landmarks(src, tgt, src_kpts, image_size,
+                               self.chunk_size, argmax=rule.argmax,
+                               similarity=rule.similarity).cpu().numpy()
+        out = {f'pred_{group}_keypoints': pred}
+        if self.report_dve:
+            same_rule = rule[:2] == DVE_RULE[:2]
+            out[f'pred_{group}_dve_keypoints'] = pred if same_rule else (
+                match_landmarks(src, tgt, src_kpts, image_size,
+                                self.chunk_size, argmax=DVE_RULE.argmax,
+                                similarity=DVE_RULE.similarity)
+                .cpu().numpy())
+        return out
+
+    def check_source_resample(self, data_samples: list) -> None:
+        """Raise if the samples' ``source_resample`` metainfo (written by
+        ``MatchingPairWarp``) is not the rule's."""
+        for sample in data_samples:
+            done = sample.metainfo.get('source_resample')
+            if done is not None and done != self.rule.source_resample:
+                raise ValueError(
+                    f'{_WHERE}: the scoring rule expects the source '
+                    f'resampled {self.rule.source_resample!r} but the '
+                    f'pipeline resampled it {done!r}; set MatchingPairWarp'
+                    f'(source_resample={self.rule.source_resample!r}) or '
+                    f'the model\'s source_resample={done!r}')
 
     @staticmethod
     def landmark_descriptors(desc: Tensor, data_samples: list, key: str,
