@@ -109,9 +109,12 @@ class CachedTopdownPoseEstimator(TopdownPoseEstimator):
         if all(k in self._cache for k in keys):
             self.cache_hits += len(keys)
             levels = zip(*(self._cache[k] for k in keys))
-            return tuple(
-                torch.stack(level).to(inputs.device, inputs.dtype)
-                for level in levels)
+            # outside autocast: stacking the float16 cache under CPU bf16
+            # autocast is refused by torch
+            with torch.autocast(inputs.device.type, enabled=False):
+                return tuple(
+                    torch.stack(level).to(inputs.device, inputs.dtype)
+                    for level in levels)
         self.cache_misses += len(keys)
         with torch.no_grad():
             feats = self.extract_feat(inputs)
