@@ -227,7 +227,8 @@ class CPUBf16OptimWrapper(OptimWrapper):
 
     fp32 master weights (the parameters and AdamW state are never cast),
     fp32 losses (:func:`install_fp32_losses`), the explicit attention core
-    (:func:`install_fast_attention`). bf16 has fp32's exponent range, so no
+    (:func:`install_fast_attention`), convolution weights in channels-last
+    layout. bf16 has fp32's exponent range, so no
     loss scaling; a non-finite loss still stops the run
     (``NonFiniteLossHook``). Same arguments as ``OptimWrapper``.
     """
@@ -235,8 +236,13 @@ class CPUBf16OptimWrapper(OptimWrapper):
     @contextlib.contextmanager
     def optim_context(self, model: nn.Module) -> Iterator[None]:
         inner = getattr(model, 'module', model)  # DDP
-        install_fp32_losses(inner)
-        install_fast_attention(inner)
+        if not getattr(inner, '_sce_mae_bf16_ready', False):
+            install_fp32_losses(inner)
+            install_fast_attention(inner)
+            # oneDNN's bf16 convolutions run faster on NHWC (the conv-block
+            # heads: 1.84 -> 1.71 s a step); same Parameter objects
+            inner.to(memory_format=torch.channels_last)
+            inner._sce_mae_bf16_ready = True
         with super().optim_context(model), bf16_autocast():
             yield
 

@@ -40,6 +40,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
@@ -200,7 +201,7 @@ def profile(steps: Dict[str, Step], rows: int = 12) -> str:
 
 def main() -> None:
     args = parse_args()
-    logging.getLogger('mmengine').setLevel(logging.WARNING)  # paramwise
+    MMLogger.get_current_instance().setLevel(logging.WARNING)  # init logs
     if args.threads:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads() if args.threads else \

@@ -155,9 +155,9 @@ class Runner:
 
     def run(self, cmd: List[str], log: str) -> None:
         tools = ('tools/train.py', 'tools/test.py')
-        at = next((i for i, c in enumerate(cmd) if c.endswith(tools)), None)
-        if self.amp and at is not None and '--amp' not in cmd:
-            cmd = cmd[:at + 1] + ['--amp'] + cmd[at + 1:]
+        if self.amp and any(c.endswith(tools) for c in cmd) and \
+                '--amp' not in cmd:
+            cmd = cmd + ['--amp']  # an option: ends a --cfg-options list
         print('$ ' + plan.show(cmd), flush=True)
         if self.dry_run:
             return

@@ -160,7 +160,9 @@ def match_landmarks(src_feats: Tensor,
     source cell ``(round(x / stride), round(y / stride))`` clamped to the
     grid (``stride = image size / grid size``, rounding half to even as
     ``np.round``); the prediction is the best target cell's index x stride.
-    Ties go to the first pixel / cell in raster order.
+    Ties go to the first pixel / cell in raster order. The similarities are
+    computed in fp32 with autocast off, whatever the features' dtype (bf16
+    features under ``--amp`` would otherwise tie most pixels).
 
     Args:
         src_feats (Tensor): (B, C, h, w) source feature maps.
@@ -188,6 +190,15 @@ def match_landmarks(src_feats: Tensor,
     rule = resolve_matching_rule(protocol, argmax, similarity,
                                  source_resample, where='match_landmarks')
     _check_inputs(src_feats, tgt_feats, src_kpts)
+    with torch.autocast(src_feats.device.type, enabled=False):
+        return _match_all(src_feats.float(), tgt_feats.float(), src_kpts,
+                          image_size, chunk_size, rule)
+
+
+def _match_all(src_feats: Tensor, tgt_feats: Tensor, src_kpts: Tensor,
+               image_size: Tuple[int, int], chunk_size: int,
+               rule) -> Tensor:
+    """:func:`match_landmarks` after validation, in chunks."""
     image_size = (int(image_size[0]), int(image_size[1]))
     if not src_kpts.is_floating_point():
         src_kpts = src_kpts.float()
