@@ -3,17 +3,25 @@
 Every step is an ordinary tool command, printed before it runs, so a user can
 re-run any of them alone::
 
-    python tools/quickstart.py [--long] [--seed 0] [--num N]
+    python tools/quickstart.py [--long | --reference] [--seed 0] [--num N]
         [--work-dir DIR] [--data DIR] [--datasets mafl aflw_m aflw_r 300w]
+        [--curve] [--fp32] [--until STEP] [--stage1-options k=v ...]
 
 It ends with the results tables, each learned number beside its trivial
 baseline (same-location for matching, mean shape for detection) and the
 paper's, and a check of what the run must show, written to
-``<work-dir>/results.md`` and printed. ``--long`` uses a larger synthetic
-set and a longer stage 1; ``--curve`` adds the learning curve (matching
-error and NME against stage-1 images seen, one point per kept stage-1
-checkpoint) as ``<work-dir>/learning_curve.png``.
-Finished steps are skipped when their outputs exist (``--force`` re-runs).
+``<work-dir>/results.md`` and printed, and the seconds of each step in
+``<work-dir>/timings.json``. bf16 autocast is on when this CPU runs bf16
+matmuls fast (printed at the start; ``--fp32`` turns it off).
+
+Three sizes: the default (minutes), ``--long`` (a larger set and a longer
+stage 1, ≤ 60 min on 2 cores) and ``--reference`` (≥ 300,000 stage-1
+images seen, ≤ 150 min). ``--curve`` (on for ``--reference``) takes every
+learning-curve checkpoint of stage 1 (``curve_epoch_N.pth``, log-spaced in
+images seen) through stage 2, matching and detection, and writes
+``learning_curve.{json,png}`` and the fit of different-identity error
+against log(images seen). Finished steps are skipped when their outputs
+exist; an interrupted training step is resumed (``--force`` re-runs all).
 """
 import argparse
 import json
@@ -27,68 +35,69 @@ from typing import Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from quickstart_report import (DETECTION, breakdown_rows,  # noqa: E402
+                               checks, curve_baselines, curve_point,
+                               curve_rows, detection_rows, fits_text,
+                               matching_rows, timings_rows)
+from quickstart_report import value  # noqa: E402,F401 (tests use it)
+
 PY = sys.executable
 SYN = 'configs/synthetic'
-
-#: dataset key → (printed name, paper DeiT-T NME %)
-DETECTION = {
-    'mafl': ('MAFL', 2.20),
-    'aflw_m': ('AFLW_M', 5.89),
-    'aflw_r': ('AFLW_R (RO)', 5.54),
-    '300w': ('300W', 4.22),
-}
-#: paper, real MAFL: SCE-MAE DeiT-T (Table 1) and raw MAE features (Table 4)
-PAPER_MATCHING = dict(sce=(0.47, 1.99), raw=(0.55, 3.51))
-#: the two run sizes: faces, stage-1 config, default work dir
+STAGE1 = f'{SYN}/sce_mae_deit_t_stage1_synthetic'
+#: the run sizes: faces, stage-1 config, default work dir, curve heads
 PROFILES = {
-    'short': dict(num=3000, stage1=f'{SYN}/sce_mae_deit_t_stage1_synthetic.py',
-                  work_dir='work_dirs/quickstart'),
-    'long': dict(num=8000,
-                 stage1=f'{SYN}/sce_mae_deit_t_stage1_synthetic_long.py',
-                 work_dir='work_dirs/quickstart_long'),
+    'short': dict(num=3000, stage1=f'{STAGE1}.py', curve_heads=['mafl'],
+                  work_dir='work_dirs/quickstart', data='data/synthetic'),
+    'long': dict(num=8000, stage1=f'{STAGE1}_long.py', curve_heads=['mafl'],
+                 work_dir='work_dirs/quickstart_long',
+                 data='data/synthetic_long'),
+    'reference': dict(num=25000, stage1=f'{STAGE1}_reference.py',
+                      curve_heads=list(DETECTION),
+                      work_dir='work_dirs/quickstart_reference',
+                      data='data/synthetic_reference'),
 }
-DET_TARGET = 0.7  # a head must reach below 0.7 x the mean-shape NME
+STEPS = ('data', 'stage1', 'stage2', 'matching', 'detection', 'curve')
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--long', action='store_true',
-                   help='larger set, longer stage 1, learning curve')
+    size = p.add_mutually_exclusive_group()
+    size.add_argument('--long', action='store_true',
+                      help='larger set, longer stage 1 (<= 60 min)')
+    size.add_argument('--reference', action='store_true',
+                      help='>= 300,000 stage-1 images, learning curve')
     p.add_argument('--work-dir', default=None)
     p.add_argument('--data', default=None,
-                   help='synthetic data folder (default data/synthetic, '
-                   'data/synthetic_long with --long, _seedS for seed S)')
+                   help='synthetic data folder (default per size, '
+                   '_seedS for seed S)')
     p.add_argument('--num', type=int, default=None, help='synthetic faces')
     p.add_argument('--seed', type=int, default=0,
                    help='seed of the synthetic set and of training')
     p.add_argument('--datasets', nargs='+', default=list(DETECTION),
                    choices=list(DETECTION))
     p.add_argument('--curve', action='store_true',
-                   help='learning curve from the kept stage-1 checkpoints')
+                   help='learning curve from the stage-1 curve checkpoints')
+    p.add_argument('--fp32', action='store_true',
+                   help='no bf16 autocast, even where the CPU runs it fast')
+    p.add_argument('--until', choices=STEPS, default=None,
+                   help='stop after this step (no tables)')
+    p.add_argument('--stage1-options', nargs='+', default=[],
+                   metavar='KEY=VALUE',
+                   help='extra --cfg-options of the stage-1 command')
     p.add_argument('--force', action='store_true',
                    help='re-run steps whose outputs exist')
-    args = p.parse_args()
-    prof = PROFILES['long' if args.long else 'short']
+    args = p.parse_args(argv)
+    args.profile = ('reference' if args.reference else
+                    'long' if args.long else 'short')
+    prof = PROFILES[args.profile]
     suffix = f'_seed{args.seed}' if args.seed else ''
     args.num = args.num or prof['num']
     args.stage1 = prof['stage1']
+    args.curve = args.curve or args.reference
     args.work_dir = args.work_dir or prof['work_dir'] + suffix
-    args.data = args.data or ('data/synthetic_long' if args.long
-                              else 'data/synthetic') + suffix
+    args.data = args.data or prof['data'] + suffix
     return args
-
-
-def run(cmd: List[str], title: str) -> None:
-    """Run one tool command from the project root, streaming its output."""
-    print(f'\n=== {title}\n$ {" ".join(shlex.quote(c) for c in cmd)}',
-          flush=True)
-    start = time.time()
-    env = dict(os.environ, PYTHONUNBUFFERED='1')
-    proc = subprocess.run(cmd, cwd=ROOT, env=env)
-    if proc.returncode != 0:
-        sys.exit(f'quickstart: step "{title}" failed (exit {proc.returncode})'
-                 f'; command: {" ".join(cmd)}')
-    print(f'=== {title}: {time.time() - start:.0f} s', flush=True)
 
 
 def last_checkpoint(work_dir: str) -> Optional[str]:
@@ -101,19 +110,57 @@ def last_checkpoint(work_dir: str) -> Optional[str]:
     return path if osp.isfile(path) else None
 
 
-def is_final(ckpt: str, config: str) -> bool:
+def max_epochs(config: str, options: List[str] = ()) -> int:
+    """``train_cfg.max_epochs`` of ``config`` after ``--cfg-options``."""
+    from mmengine.config import Config
+    for opt in options:
+        key, _, val = opt.partition('=')
+        if key == 'train_cfg.max_epochs':
+            return int(val)
+    return Config.fromfile(osp.join(ROOT, config)).train_cfg.max_epochs
+
+
+def is_final(ckpt: str, config: str, options: List[str] = ()) -> bool:
     """Whether ``ckpt`` is the last epoch of ``config``'s schedule (an
     interrupted run leaves an earlier one, which is resumed, not used)."""
+    return osp.basename(ckpt) == f'epoch_{max_epochs(config, options)}.pth'
+
+
+def stage1_plan(args: argparse.Namespace) -> Dict[str, int]:
+    """Epochs, images per epoch and images seen of this run's stage 1."""
     from mmengine.config import Config
-    epochs = Config.fromfile(osp.join(ROOT, config)).train_cfg.max_epochs
-    return osp.basename(ckpt) == f'epoch_{epochs}.pth'
+    cfg = Config.fromfile(osp.join(ROOT, args.stage1))
+    with open(osp.join(ROOT, args.data, 'synthetic_manifest.json')) as f:
+        faces = json.load(f)['counts']['celeba_train']
+    batch = cfg.train_dataloader.batch_size
+    per_epoch = faces - faces % batch  # drop_last
+    epochs = max_epochs(args.stage1, args.stage1_options)
+    return dict(epochs=epochs, per_epoch=per_epoch,
+                images_seen=epochs * per_epoch)
 
 
 class Steps:
-    """The tool commands of one run, sharing its data and seed."""
+    """The tool commands of one run, sharing its data, seed and precision."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, bf16: bool) -> None:
         self.args = args
+        self.bf16 = bf16
+        self.seconds: Dict[str, float] = {}
+
+    def run(self, cmd: List[str], title: str, step: str) -> None:
+        """Run one tool command from the project root, streaming its
+        output; its seconds are added to ``step``."""
+        print(f'\n=== {title}\n$ {" ".join(shlex.quote(c) for c in cmd)}',
+              flush=True)
+        start = time.time()
+        env = dict(os.environ, PYTHONUNBUFFERED='1')
+        proc = subprocess.run(cmd, cwd=ROOT, env=env)
+        if proc.returncode != 0:
+            sys.exit(f'quickstart: step "{title}" failed (exit '
+                     f'{proc.returncode}); command: {" ".join(cmd)}')
+        secs = time.time() - start
+        self.seconds[step] = self.seconds.get(step, 0.0) + secs
+        print(f'=== {title}: {secs:.0f} s', flush=True)
 
     def data_options(self, loaders: List[str]) -> List[str]:
         """``--cfg-options`` pointing the loaders at this run's data."""
@@ -126,17 +173,22 @@ class Steps:
             opts.append(f'{name}.dataset.data_root={root}')
         return opts
 
-    def train(self, config: str, work_dir: str, title: str,
+    def amp(self) -> List[str]:
+        return ['--amp'] if self.bf16 else []
+
+    def train(self, config: str, work_dir: str, title: str, step: str,
               options: List[str], loaders: List[str]) -> str:
         """``tools/train.py`` unless a checkpoint is there; returns it."""
         ckpt = last_checkpoint(work_dir)
-        if ckpt is None or self.args.force or not is_final(ckpt, config):
+        if ckpt is None or self.args.force or not is_final(ckpt, config,
+                                                           options):
             cmd = [PY, 'tools/train.py', config, '--work-dir', work_dir,
-                   '--cfg-options', *options, *self.data_options(loaders)]
+                   *self.amp(), '--cfg-options', *options,
+                   *self.data_options(loaders)]
             if ckpt is not None and not self.args.force:
                 cmd.insert(3, '--resume')  # an interrupted run
                 title += f' (resumed from {osp.basename(ckpt)})'
-            run(cmd, title)
+            self.run(cmd, title, step)
             ckpt = last_checkpoint(work_dir)
         else:
             print(f'\n=== {title}: done before ({ckpt})', flush=True)
@@ -145,34 +197,45 @@ class Steps:
                      'training')
         return ckpt
 
-    def test(self, config: str, ckpt: str, out: str, title: str,
+    def test(self, config: str, ckpt: str, out: str, title: str, step: str,
              loaders: List[str]) -> Dict[str, float]:
         """``tools/test.py --out``; returns the metrics it wrote."""
         if self.args.force or not osp.isfile(osp.join(ROOT, out)):
             cmd = [PY, 'tools/test.py', config, ckpt, '--out', out,
-                   '--work-dir', osp.dirname(out), '--cfg-options',
-                   *self.data_options(loaders)]
-            run(cmd, title)
+                   '--work-dir', osp.dirname(out), *self.amp(),
+                   '--cfg-options', *self.data_options(loaders)]
+            self.run(cmd, title, step)
         with open(osp.join(ROOT, out)) as f:
             return json.load(f)
 
-    def stage2_and_matching(self, stage1: str, wd: str) -> Dict:
-        """Stage 2 on a stage-1 checkpoint, then raw and SCE-MAE matching."""
-        stage2 = self.train(f'{SYN}/sce_mae_deit_t_stage2_synthetic.py',
-                            f'{wd}/stage2', 'stage 2: CARB + LCR',
-                            [f'model.backbone.checkpoint={stage1}'],
-                            ['train_dataloader'])
-        sce = self.test(f'{SYN}/sce_mae_deit_t_mafl_matching_synthetic.py',
-                        stage2, f'{wd}/matching/metrics.json',
-                        'MAFL landmark matching (SCE-MAE projector)',
-                        ['test_dataloader'])
-        raw = self.test(f'{SYN}/raw_mae_deit_t_mafl_matching_synthetic.py',
-                        stage2, f'{wd}/matching_raw/metrics.json',
-                        'MAFL landmark matching (raw MAE features)',
-                        ['test_dataloader'])
-        return dict(stage2=stage2, sce=sce, raw=raw)
+    def stage1(self) -> str:
+        args = self.args
+        return self.train(args.stage1, f'{args.work_dir}/stage1',
+                          'stage 1: MAE (DeiT-T)', 'stage1',
+                          list(args.stage1_options), ['train_dataloader'])
 
-    def detection(self, key: str, stage2: str, wd: str) -> Dict:
+    def stage2(self, stage1: str, wd: str, step: str = 'stage2') -> str:
+        return self.train(f'{SYN}/sce_mae_deit_t_stage2_synthetic.py',
+                          f'{wd}/stage2', 'stage 2: CARB + LCR', step,
+                          [f'model.backbone.checkpoint={stage1}'],
+                          ['train_dataloader'])
+
+    def matching(self, stage2: str, wd: str,
+                 step: str = 'matching') -> Dict[str, Dict]:
+        """Raw MAE and SCE-MAE matching of one stage-2 checkpoint."""
+        out = {}
+        for kind, cfg, label in (('sce', 'sce_mae', 'SCE-MAE projector'),
+                                 ('raw', 'raw_mae', 'raw MAE features')):
+            sub = 'matching' if kind == 'sce' else 'matching_raw'
+            out[kind] = self.test(
+                f'{SYN}/{cfg}_deit_t_mafl_matching_synthetic.py', stage2,
+                f'{wd}/{sub}/metrics.json',
+                f'MAFL landmark matching ({label})', step,
+                ['test_dataloader'])
+        return out
+
+    def detection(self, key: str, stage2: str, wd: str,
+                  step: str = 'detection') -> Dict:
         """Train and test one detection head on the frozen features."""
         label = DETECTION[key][0]
         cfg = f'{SYN}/sce_mae_deit_t_{key}_synthetic.py'
@@ -180,136 +243,137 @@ class Steps:
                                           'val_dataloader',
                                           'test_dataloader')]
         ckpt = self.train(cfg, f'{wd}/det_{key}',
-                          f'detection head: train on {label}',
+                          f'detection head: train on {label}', step,
                           [f'model.init_cfg.checkpoint={stage2}'], loaders)
         return self.test(cfg, ckpt, f'{wd}/det_{key}/test/metrics.json',
-                         f'detection: test on {label}', loaders)
-
-
-def value(metrics: Dict[str, float], key: str) -> float:
-    """``metrics[key]``, also under a ``prefix/`` (e.g. ``matching/``)."""
-    for name, val in metrics.items():
-        if name == key or name.endswith('/' + key):
-            return float(val)
-    raise KeyError(f'quickstart: no metric {key!r} in {sorted(metrics)}')
-
-
-def matching_row(name: str, m: Dict, paper: str) -> str:
-    sil = (f'{value(m, "silhouette"):.3f}'
-           if any(k.endswith('silhouette') for k in m) else '–')
-    return (f'| {name} | {value(m, "same"):.2f} | {value(m, "diff"):.2f} | '
-            f'{sil} | {paper} |')
+                         f'detection: test on {label}', step, loaders)
 
 
 def report(args: argparse.Namespace, match: Dict, det: Dict[str, Dict],
            seconds: float) -> str:
     """The results tables and the checks, as markdown."""
     raw, sce = match['raw'], match['sce']
-    base = {g: value(sce, f'{g}_baseline') for g in ('same', 'diff')}
+    size = getattr(args, 'profile', 'long' if args.long else 'short')
     lines = [
-        f'Synthetic faces: {args.num} (seed {args.seed}), DeiT-T, '
-        f'{"long" if args.long else "short"} run, {seconds / 60:.1f} min.',
-        '', '**MAFL landmark matching** (mean error, px in the 70-px frame; '
-        'lower is better)', '',
-        '| features | same identity | different identity | silhouette '
-        '| paper (real MAFL) |', '|---|---|---|---|---|',
-        f'| same-location baseline | {base["same"]:.2f} | '
-        f'{base["diff"]:.2f} | – | – |',
-        matching_row('raw MAE features (stage 1)', raw,
-                     '%.2f / %.2f' % PAPER_MATCHING['raw']),
-        matching_row('SCE-MAE (stage 2 projector)', sce,
-                     '%.2f / %.2f' % PAPER_MATCHING['sce']), '',
-        '**Landmark detection** (NME %, inter-ocular, 96-px input frame; '
-        'lower is better)', '',
-        '| dataset | mean-shape baseline | target (0.7 × baseline) | '
-        'SCE-MAE head | paper (real data) |', '|---|---|---|---|---|'
-    ]
-    checks = []
-    for group in ('same', 'diff'):
-        for kind, m in (('raw MAE', raw), ('SCE-MAE', sce)):
-            checks.append((f'{kind} below the same-location baseline '
-                           f'({group})', value(m, group) < base[group]))
-    checks.append(('SCE-MAE below raw MAE on different identity',
-                   value(sce, 'diff') < value(raw, 'diff')))
-    for key, metrics in det.items():
-        label, paper = DETECTION[key]
-        nme, mean = value(metrics, 'NME'), value(metrics, 'NME_mean_shape')
-        lines.append(f'| {label} | {mean:.2f} | {DET_TARGET * mean:.2f} | '
-                     f'{nme:.2f} | {paper:.2f} |')
-        checks.append((f'{label} head below {DET_TARGET} × mean shape',
-                       nme < DET_TARGET * mean))
-    lines += ['', '**Checks**', '']
-    lines += [f'- [{"x" if ok else " "}] {text}' +
-              ('' if ok else ' — NOT MET') for text, ok in checks]
+        f'Synthetic faces: {args.num} (seed {args.seed}), DeiT-T, {size} '
+        f'run, {seconds / 60:.1f} min.', '',
+        '**MAFL landmark matching** (mean error, px in the 70-px frame; '
+        'lower is better; ours: per-pixel argmax of cosine similarity, '
+        "DVE rule: argmax on the feature grid, dot product, as DVE's "
+        'test_matching.py)', ''
+    ] + matching_rows(raw, sce)
+    if any(k.endswith('_within_1px') for k in sce):
+        lines += ['', '**How the matches fail** (fractions of landmarks; '
+                  'mirror: nearer the mirror partner than the landmark and '
+                  '> 3 px off; far: off by more than the inter-ocular '
+                  'distance)', ''] + breakdown_rows(raw, sce)
+    lines += ['', '**Landmark detection** (NME %, inter-ocular, 96-px '
+              'input frame; lower is better)', ''] + detection_rows(det)
+    lines += ['', '**Checks**', ''] + checks(raw, sce, det)
     return '\n'.join(lines)
 
 
 def learning_curve(steps: Steps, args: argparse.Namespace, final: Dict,
-                   final_det: Dict) -> None:
-    """Every kept stage-1 checkpoint through stage 2, matching and MAFL."""
-    from mmengine.config import Config
-
+                   final_det: Dict[str, Dict]) -> List[str]:
+    """Every curve checkpoint of stage 1 through stage 2, matching and the
+    profile's heads; writes learning_curve.{json,png}, returns the table
+    and the fit as markdown lines."""
     from sce_mae_mm.visualization.learning_curve import plot_learning_curve
-    wd = args.work_dir
-    cfg = Config.fromfile(osp.join(ROOT, args.stage1))
-    with open(osp.join(ROOT, args.data, 'synthetic_manifest.json')) as f:
-        per_epoch = json.load(f)['counts']['celeba_train']
-    per_epoch -= per_epoch % cfg.train_dataloader.batch_size  # drop_last
-    epochs = sorted(int(n[6:-4]) for n in os.listdir(osp.join(ROOT, wd,
-                                                              'stage1'))
-                    if n.startswith('epoch_') and n.endswith('.pth'))
+    wd, plan = args.work_dir, stage1_plan(args)
+    heads = [k for k in PROFILES[args.profile]['curve_heads']
+             if k in args.datasets]
+    stage1_dir = osp.join(ROOT, wd, 'stage1')
+    epochs = sorted(int(n[12:-4]) for n in os.listdir(stage1_dir)
+                    if n.startswith('curve_epoch_') and n.endswith('.pth'))
     points = []
     for epoch in epochs:
-        if epoch == cfg.train_cfg.max_epochs:
-            match, det = final, final_det
+        if epoch == plan['epochs']:
+            match, det = final, {k: final_det[k] for k in heads}
         else:
             pwd = f'{wd}/curve/epoch_{epoch}'
-            match = steps.stage2_and_matching(
-                f'{wd}/stage1/epoch_{epoch}.pth', pwd)
-            det = steps.detection('mafl', match['stage2'], pwd)
-        point = dict(images_seen=epoch * per_epoch, epoch=epoch,
-                     nme=value(det, 'NME'))
-        for kind in ('raw', 'sce'):
-            for group in ('same', 'diff'):
-                point[f'{kind}_{group}'] = value(match[kind], group)
-        points.append(point)
-    sce = final['sce']
-    baselines = dict(same=value(sce, 'same_baseline'),
-                     diff=value(sce, 'diff_baseline'),
-                     nme=value(final_det, 'NME_mean_shape'))
-    with open(osp.join(ROOT, wd, 'learning_curve.json'), 'w') as f:
-        json.dump(dict(points=points, baselines=baselines), f, indent=1)
+            stage2 = steps.stage2(f'{wd}/stage1/curve_epoch_{epoch}.pth',
+                                  pwd, 'curve')
+            match = steps.matching(stage2, pwd, 'curve')
+            det = {k: steps.detection(k, stage2, pwd, 'curve')
+                   for k in heads}
+        points.append(curve_point(epoch * plan['per_epoch'], match, det,
+                                  epoch))
+    baselines = curve_baselines(final['sce'],
+                                {k: final_det[k] for k in heads})
+    write_text(osp.join(ROOT, wd, 'learning_curve.json'),
+               json.dumps(dict(points=points, baselines=baselines),
+                          indent=1))
     plot_learning_curve(points, baselines,
                         osp.join(ROOT, wd, 'learning_curve.png'),
                         f'synthetic faces ({args.num}, seed {args.seed}), '
                         'DeiT-T')
     print(f'\nlearning curve: {wd}/learning_curve.png')
+    lines = ['', '**Learning curve** (one row per stage-1 checkpoint; '
+             'px in the 70-px frame, NME %)', '']
+    lines += curve_rows(points, baselines)
+    if len(points) >= 3:
+        lines += ['', '**Fit** (different-identity error against '
+                  'log10(images seen), least squares)', '']
+        lines += fits_text(points, baselines)
+    return lines
+
+
+def write_text(path: str, text: str) -> None:
+    """Write ``path`` atomically; a full disk names the path."""
+    from sce_mae_mm.engine import write_text_atomic
+    write_text_atomic(path, text)
+
+
+def timings(args: argparse.Namespace, steps: Steps, total: float) -> Dict:
+    """Seconds per step, stage-1 images seen, threads, bf16, cores."""
+    import torch
+
+    from sce_mae_mm.engine import cpu_budget
+    plan = stage1_plan(args)
+    threads = os.environ.get('OMP_NUM_THREADS') or str(
+        min(torch.get_num_threads(), cpu_budget()))
+    stage1 = steps.seconds.get('stage1', 0.0)
+    return dict(steps=dict(steps.seconds), total_s=round(total, 1),
+                stage1_images_seen=plan['images_seen'],
+                stage1_share=round(stage1 / total, 3) if total else 0.0,
+                threads=int(threads), bf16=steps.bf16,
+                cores=os.cpu_count(), seed=args.seed, profile=args.profile)
 
 
 def main() -> None:
     args = parse_args()
+    from sce_mae_mm.engine import decide_bf16
     start = time.time()
+    steps = Steps(args, decide_bf16(force_fp32=args.fp32))
     wd = args.work_dir
     manifest = osp.join(ROOT, args.data, 'synthetic_manifest.json')
     if args.force or not osp.isfile(manifest):
-        run([PY, 'tools/make_synthetic_faces.py', '--out', args.data,
-             '--num', str(args.num), '--seed', str(args.seed)],
-            f'synthetic faces ({args.num}, seed {args.seed}) → {args.data}')
-    steps = Steps(args)
-    stage1 = steps.train(args.stage1, f'{wd}/stage1', 'stage 1: MAE (DeiT-T)',
-                         [], ['train_dataloader'])
-    match = steps.stage2_and_matching(stage1, wd)
-    det = {key: steps.detection(key, match['stage2'], wd)
-           for key in args.datasets}
-    if args.curve:
-        learning_curve(steps, args, match, det['mafl'] if 'mafl' in det
-                       else steps.detection('mafl', match['stage2'], wd))
-    table = report(args, match, det, time.time() - start)
-    with open(osp.join(ROOT, wd, 'results.md'), 'w') as f:
-        f.write(table + '\n')
+        steps.run([PY, 'tools/make_synthetic_faces.py', '--out', args.data,
+                   '--num', str(args.num), '--seed', str(args.seed)],
+                  f'synthetic faces ({args.num}, seed {args.seed}) → '
+                  f'{args.data}', 'data')
+    if args.until == 'data':
+        return
+    stage1 = steps.stage1()
+    if args.until == 'stage1':
+        return
+    stage2 = steps.stage2(stage1, wd)
+    match = steps.matching(stage2, wd)
+    if args.until in ('stage2', 'matching'):
+        return
+    det = {key: steps.detection(key, stage2, wd) for key in args.datasets}
+    curve = learning_curve(steps, args, match, det) if args.curve else []
+    total = time.time() - start
+    times = timings(args, steps, total)
+    write_text(osp.join(ROOT, wd, 'timings.json'),
+               json.dumps(times, indent=1))
+    table = '\n'.join([report(args, match, det, total), *curve])
+    table += '\n\n**Where the time went** (`timings.json`)\n\n' + '\n'.join(
+        timings_rows(times))
+    write_text(osp.join(ROOT, wd, 'results.md'), table + '\n')
     print('\n' + table)
-    print(f'\nquickstart finished in {time.time() - start:.0f} s; tables in '
-          f'{wd}/results.md')
+    print(f'\nquickstart finished in {total:.0f} s; tables in '
+          f'{wd}/results.md, timings in {wd}/timings.json')
 
 
 if __name__ == '__main__':
