@@ -66,6 +66,128 @@ def test_learning_curve_png(tmp_path):
 def test_interrupted_runs_are_not_final():
     qs = _quickstart()
     cfg = 'configs/synthetic/sce_mae_deit_t_stage1_synthetic.py'
-    assert qs.is_final('work_dirs/x/stage1/epoch_24.pth', cfg)
+    assert qs.is_final('work_dirs/x/stage1/epoch_40.pth', cfg)
     assert not qs.is_final('work_dirs/x/stage1/epoch_6.pth', cfg)
-    assert qs.is_final('epoch_30.pth', cfg.replace('.py', '_long.py'))
+    assert qs.is_final('epoch_60.pth', cfg.replace('.py', '_long.py'))
+
+
+def _report():
+    import sys
+    sys.path.insert(0, str(ROOT / 'tools'))
+    import quickstart_report
+    return quickstart_report
+
+
+def test_fit_crossing_by_hand():
+    rep = _report()
+    # diff error = 40 - 5 * log10(images): crosses 10 px at 10**6 images
+    points = [dict(images_seen=10**k, sce_diff=40. - 5 * k)
+              for k in (3, 4, 5)]
+    fit = rep.fit_crossing(points, 'sce_diff', 10.)
+    assert fit['slope'] == pytest.approx(-5.)
+    assert fit['slope_se'] == pytest.approx(0., abs=1e-9)
+    assert fit['crossing'] == pytest.approx(1e6, rel=1e-6)
+    text = rep.crossing_text('SCE-MAE', fit)
+    assert '1,000,000 images' in text and 'H200' in text
+    # a rising curve never crosses; too few points is an error
+    rising = [dict(images_seen=10**k, sce_diff=20. + k) for k in (3, 4, 5)]
+    assert rep.fit_crossing(rising, 'sce_diff', 10.)['crossing'] is None
+    with pytest.raises(ValueError, match='2 points'):
+        rep.fit_crossing(points[:2], 'sce_diff', 10.)
+
+
+def test_curve_rows_write_images_seen_in_full():
+    rep = _report()
+    points = [dict(images_seen=312000, raw_same=1., raw_diff=20.,
+                   sce_same=.9, sce_diff=18., nme_mafl=12.)]
+    rows = rep.curve_rows(points, dict(same=3., diff=8., nme_mafl=16.))
+    assert rows[-1].startswith('| 312,000 | 1.00 | 20.00 | 0.90 | 18.00 |')
+    assert rows[-1].endswith('| 12.00 |')
+    assert rows[2].startswith('| baseline | 3.00 | 8.00 |')
+
+
+def test_timings_table_shares():
+    rep = _report()
+    rows = rep.timings_rows(dict(
+        steps=dict(stage1=600., detection=200.), total_s=1000.,
+        stage1_images_seen=28416, stage1_share=0.6, threads=2, cores=2,
+        bf16=True))
+    assert '| stage1 | 600 | 60 % |' in rows
+    assert '28,416 images seen, 60 % of the wall time' in rows[-1]
+
+
+def test_breakdown_rows_from_metric_keys():
+    rep = _report()
+    m = {f'matching/{g}{b}_{k}': v for g in ('same', 'diff')
+         for b in ('', '_baseline') for k, v in (
+             ('within_1px', .1), ('within_3px', .3), ('within_5px', .5),
+             ('mirror_rate', .25), ('far_rate', .05))}
+    rows = rep.breakdown_rows(m, m)
+    assert '| SCE-MAE | diff | 0.100 | 0.300 | 0.500 | 0.250 | 0.050 |' in \
+        rows
+
+
+STAGE1 = 'configs/synthetic/sce_mae_deit_t_stage1_synthetic.py'
+
+
+def _tiny_stage1(tmp_path, extra: str = '') -> str:
+    """A stage-1 config of the quick start's, shrunk: 16 faces, batch 2,
+    2 epochs of 8 iterations, resume point every epoch."""
+    path = tmp_path / f'stage1{"_kill" if extra else ""}.py'
+    path.write_text(
+        f"_base_ = ['{ROOT / STAGE1}']\n"
+        "train_dataloader = dict(batch_size=2, num_workers=0,\n"
+        "                        dataset=dict(indices=16))\n"
+        "train_cfg = dict(max_epochs=2)\n"
+        "param_scheduler = []\n"
+        "default_hooks = dict(checkpoint=dict(curve_epochs=[1, 2],\n"
+        "                     images_per_epoch=16))\n" + extra)
+    return str(path)
+
+
+def _quickstart_stage1(data, work, config, check=True):
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='',
+               PYTHONPATH=os.pathsep.join([str(ROOT / 'tests'),
+                                           str(ROOT)]))
+    proc = subprocess.run(
+        [sys.executable, 'tools/quickstart.py', '--data', str(data),
+         '--work-dir', str(work), '--until', 'stage1', '--fp32',
+         '--stage1-config', config], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=600)
+    if check:
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return proc
+
+
+def test_quickstart_stage1_kill_and_resume(synthetic_root, tmp_path):
+    """SIGKILL in the quick start's stage 1 (epoch 2), the same command
+    again: it resumes from epoch_1.pth and ends with the weights of an
+    uninterrupted run."""
+    import torch
+    plain = _tiny_stage1(tmp_path)
+    _quickstart_stage1(synthetic_root, tmp_path / 'full', plain)
+    hooks = ("custom_hooks = [dict(type='NonFiniteLossHook'),\n"
+             "    dict(type='WorkDirLockHook'), dict(type='RNGStateHook'),\n"
+             "    dict(type='SigkillAtIterHook', at=12)]\n"
+             "custom_imports = dict(imports=['reliability_helpers'])\n")
+    killer = _tiny_stage1(tmp_path, hooks)
+    cut = tmp_path / 'cut'
+    proc = _quickstart_stage1(synthetic_root, cut, killer, check=False)
+    assert proc.returncode != 0 and 'stage 1' in proc.stderr
+    stage1 = cut / 'stage1'
+    assert (stage1 / 'epoch_1.pth').is_file()
+    assert not (stage1 / 'epoch_2.pth').exists()
+    again = _quickstart_stage1(synthetic_root, cut, plain)
+    assert 'resumed from epoch_1.pth' in again.stdout
+    full = torch.load(tmp_path / 'full' / 'stage1' / 'epoch_2.pth')
+    resumed = torch.load(stage1 / 'epoch_2.pth')
+    a, b = full['state_dict'], resumed['state_dict']
+    assert a.keys() == b.keys()
+    assert [k for k in a if not torch.equal(a[k], b[k])] == []
+    # the learning-curve checkpoints of both epochs are there
+    assert (stage1 / 'curve_epoch_1.pth').is_file()
+    assert torch.load(stage1 / 'curve_epoch_2.pth')['meta'][
+        'images_seen'] == 32

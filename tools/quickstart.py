@@ -5,7 +5,8 @@ re-run any of them alone::
 
     python tools/quickstart.py [--long | --reference] [--seed 0] [--num N]
         [--work-dir DIR] [--data DIR] [--datasets mafl aflw_m aflw_r 300w]
-        [--curve] [--fp32] [--until STEP] [--stage1-options k=v ...]
+        [--curve] [--fp32] [--until STEP] [--stage1-config CFG]
+        [--stage1-options k=v ...]
 
 It ends with the results tables, each learned number beside its trivial
 baseline (same-location for matching, mean shape for detection) and the
@@ -82,6 +83,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='no bf16 autocast, even where the CPU runs it fast')
     p.add_argument('--until', choices=STEPS, default=None,
                    help='stop after this step (no tables)')
+    p.add_argument('--stage1-config', default=None,
+                   help='stage-1 config (default: the size\'s synthetic one)')
     p.add_argument('--stage1-options', nargs='+', default=[],
                    metavar='KEY=VALUE',
                    help='extra --cfg-options of the stage-1 command')
@@ -93,7 +96,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     prof = PROFILES[args.profile]
     suffix = f'_seed{args.seed}' if args.seed else ''
     args.num = args.num or prof['num']
-    args.stage1 = prof['stage1']
+    args.stage1 = args.stage1_config or prof['stage1']
     args.curve = args.curve or args.reference
     args.work_dir = args.work_dir or prof['work_dir'] + suffix
     args.data = args.data or prof['data'] + suffix

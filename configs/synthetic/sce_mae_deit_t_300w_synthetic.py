@@ -3,7 +3,7 @@
 # configs/synthetic/sce_mae_deit_t_stage{1,2}_synthetic.py:
 #   python tools/train.py configs/synthetic/sce_mae_deit_t_300w_synthetic.py
 #   python tools/test.py configs/synthetic/sce_mae_deit_t_300w_synthetic.py \
-#       work_dirs/sce_mae_deit_t_300w_synthetic/epoch_20.pth
+#       work_dirs/sce_mae_deit_t_300w_synthetic/epoch_12.pth
 _base_ = ['./sce_mae_deit_s_300w_synthetic.py']
 
 model = dict(

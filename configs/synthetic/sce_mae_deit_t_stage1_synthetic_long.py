@@ -1,11 +1,11 @@
 # Stage 1 (DeiT-T MAE) for the quick start's long mode
 # (tools/quickstart.py --long: 8,000 synthetic faces, 3,196 of them in the
-# CelebA training partition): 30 epochs, 5,970 iterations at batch 16,
-# 95,520 images seen (3.4x the quick start); learning-curve checkpoints at
-# epochs 4, 8, 15 and 30 (12,736 / 25,472 / 47,760 / 95,520 images).
+# CelebA training partition): 60 epochs, 11,940 iterations at batch 16,
+# 191,040 images seen (4x the quick start); learning-curve checkpoints at
+# epochs 7, 15, 30 and 60 (22,288 / 47,760 / 95,520 / 191,040 images).
 _base_ = ['./sce_mae_deit_t_stage1_synthetic.py']
 
-max_epochs = 30
+max_epochs = 60
 param_scheduler = [
     dict(
         type='LinearLR',
@@ -25,4 +25,4 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(
-    checkpoint=dict(curve_epochs=[4, 8, 15, 30], images_per_epoch=3184))
+    checkpoint=dict(curve_epochs=[7, 15, 30, 60], images_per_epoch=3184))
