@@ -66,7 +66,7 @@ def test_learning_curve_png(tmp_path):
 def test_interrupted_runs_are_not_final():
     qs = _quickstart()
     cfg = 'configs/synthetic/sce_mae_deit_t_stage1_synthetic.py'
-    assert qs.is_final('work_dirs/x/stage1/epoch_40.pth', cfg)
+    assert qs.is_final('work_dirs/x/stage1/epoch_32.pth', cfg)
     assert not qs.is_final('work_dirs/x/stage1/epoch_6.pth', cfg)
     assert qs.is_final('epoch_60.pth', cfg.replace('.py', '_long.py'))
 
@@ -191,3 +191,30 @@ def test_quickstart_stage1_kill_and_resume(synthetic_root, tmp_path):
     assert (stage1 / 'curve_epoch_1.pth').is_file()
     assert torch.load(stage1 / 'curve_epoch_2.pth')['meta'][
         'images_seen'] == 32
+
+
+def test_full_disk_while_writing_tables(tmp_path, monkeypatch):
+    """ENOSPC while the quick start writes results.md: the message names
+    the path; the old tables and the earlier steps' outputs are intact."""
+    import errno
+
+    from sce_mae_mm.engine import safe_write
+    qs = _quickstart()
+    metrics = tmp_path / 'matching' / 'metrics.json'
+    metrics.parent.mkdir()
+    metrics.write_text('{"matching/same": 1.0}')
+    results = tmp_path / 'results.md'
+    results.write_text('old tables')
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(safe_write, '_write_all', full)
+    with pytest.raises(SystemExit) as err:
+        qs.write_text(str(results), 'new tables')
+    assert str(results) in str(err.value)
+    assert 'No space left on device' in str(err.value)
+    assert results.read_text() == 'old tables'
+    assert metrics.read_text() == '{"matching/same": 1.0}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['matching',
+                                                          'results.md']

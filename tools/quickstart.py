@@ -322,9 +322,15 @@ def learning_curve(steps: Steps, args: argparse.Namespace, final: Dict,
 
 
 def write_text(path: str, text: str) -> None:
-    """Write ``path`` atomically; a full disk names the path."""
+    """Write ``path`` atomically; a failure (a full disk) stops the run
+    with a message naming the path, the file's old content and every
+    earlier step's outputs untouched."""
     from sce_mae_mm.engine import write_text_atomic
-    write_text_atomic(path, text)
+    try:
+        write_text_atomic(path, text)
+    except OSError as err:
+        sys.exit(f'quickstart: {err}; the outputs of the earlier steps are '
+                 'kept, the same command writes the tables again')
 
 
 def timings(args: argparse.Namespace, steps: Steps, total: float) -> Dict:

@@ -5,7 +5,7 @@
 #   python tools/train.py configs/synthetic/sce_mae_deit_s_stage1_synthetic.py
 # then:
 #   python tools/train.py configs/synthetic/sce_mae_deit_s_stage2_synthetic.py
-# which reads work_dirs/sce_mae_deit_s_stage1_synthetic/epoch_40.pth (another
+# which reads work_dirs/sce_mae_deit_s_stage1_synthetic/epoch_32.pth (another
 # stage-1 checkpoint: --cfg-options model.backbone.checkpoint=PATH).
 # The LCR loss falls within the first epoch (a few CPU minutes when the
 # machine is not shared).
@@ -18,7 +18,7 @@ warmup_iters = 10
 
 model = dict(
     backbone=dict(
-        checkpoint='work_dirs/sce_mae_deit_s_stage1_synthetic/epoch_40.pth'))
+        checkpoint='work_dirs/sce_mae_deit_s_stage1_synthetic/epoch_32.pth'))
 train_dataloader = dict(
     batch_size=batch_size,
     num_workers=2,

@@ -6,24 +6,24 @@
 # then:
 #   python tools/train.py configs/synthetic/sce_mae_deit_t_stage1_synthetic.py
 # The paper's model (configs/sce_mae_deit_t_stage1.py: DeiT-T, patch 8,
-# mask 0.75, AdamW, cosine) on a CPU budget: 40 epochs of the synthetic
-# CelebA training partition (1,196 faces of a 3,000-face set: 2,960
-# iterations at batch 16, 47,360 images seen) instead of 400 epochs of
+# mask 0.75, AdamW, cosine) on a CPU budget: 32 epochs of the synthetic
+# CelebA training partition (1,196 faces of a 3,000-face set: 2,368
+# iterations at batch 16, 37,888 images seen) instead of 400 epochs of
 # 162,770 faces, so a larger lr than the paper's scaled rule
 # (3e-4 * 16 / 512) to learn in minutes. The decoder is MAE's lighter
 # 2 x 128 (the paper configs keep 4 x 256): on 2 CPU cores it makes a step
-# 2.2x cheaper (bf16: 157 vs 350 ms at batch 16), so stage 1 sees 1.7x
-# more images in the quick start's minutes; measured before/after in
-# docs/benchmark.md. About 8 minutes on 2 cores with bf16 autocast
+# 2.2x cheaper (bf16: 157 vs 350 ms at batch 16), so stage 1 sees 1.3x
+# more images in fewer of the quick start's minutes; measured before/after
+# in docs/benchmark.md. About 9 minutes on 2 cores with bf16 autocast
 # (tools/train.py --amp, which the quick start passes where the CPU runs
 # bf16 fast). A resume point every 2 epochs; weights-only checkpoints at
-# epochs 5, 10, 20 and 40 (curve_epoch_N.pth) are the points of the
+# epochs 4, 8, 16 and 32 (curve_epoch_N.pth) are the points of the
 # learning curve (tools/quickstart.py --curve).
 _base_ = ['../sce_mae_deit_t_stage1.py']
 
 data_root = 'data/synthetic/celeba'
 batch_size = 16
-max_epochs = 40
+max_epochs = 32
 warmup_epochs = 1
 base_lr = 1.5e-3
 
@@ -59,6 +59,6 @@ default_hooks = dict(
         type='CurveCheckpointHook',
         interval=2,
         max_keep_ckpts=1,
-        curve_epochs=[5, 10, 20, 40],
+        curve_epochs=[4, 8, 16, 32],
         images_per_epoch=1184))
 log_processor = dict(window_size=10)

@@ -6,5 +6,5 @@ _base_ = ['./sce_mae_deit_s_stage2_synthetic.py']
 model = dict(
     backbone=dict(
         arch='deit-t',
-        checkpoint='work_dirs/sce_mae_deit_t_stage1_synthetic/epoch_40.pth'),
+        checkpoint='work_dirs/sce_mae_deit_t_stage1_synthetic/epoch_32.pth'),
     neck=dict(in_channels=192, out_channels=64, eta=0.1))

@@ -14,7 +14,7 @@ base_lr = 1e-3
 
 model = dict(
     backbone=dict(
-        checkpoint='work_dirs/sce_mae_deit_t_stage1_synthetic/epoch_40.pth'))
+        checkpoint='work_dirs/sce_mae_deit_t_stage1_synthetic/epoch_32.pth'))
 train_dataloader = dict(
     batch_size=batch_size,
     num_workers=2,
