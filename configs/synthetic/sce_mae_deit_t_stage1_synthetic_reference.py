@@ -1,13 +1,14 @@
 # Stage 1 (DeiT-T MAE) for the quick start's reference run
-# (tools/quickstart.py --reference: 25,000 synthetic faces, 10,000 of them
-# in the CelebA training partition): 30 epochs, 300,000 images seen, each
-# face seen 30 times. Learning-curve checkpoints (weights only,
-# curve_epoch_N.pth) at 7 epochs evenly spaced in log(images seen):
-# 10,000 / 20,000 / 30,000 / 50,000 / 100,000 / 170,000 / 300,000 images.
+# (tools/quickstart.py --reference: 25,000 synthetic faces, 9,996 of them
+# in the CelebA training partition): 31 epochs of 9,984 images (batch 16,
+# last partial batch dropped), 309,504 images seen, each face seen 31
+# times. Learning-curve checkpoints (weights only, curve_epoch_N.pth) at 7
+# epochs about evenly spaced in log(images seen): 9,984 / 19,968 / 29,952 /
+# 49,920 / 99,840 / 179,712 / 309,504 images.
 # Resume points every epoch (epoch_N.pth, the last one kept).
 _base_ = ['./sce_mae_deit_t_stage1_synthetic.py']
 
-max_epochs = 30
+max_epochs = 31
 warmup_epochs = 1
 param_scheduler = [
     dict(
@@ -33,5 +34,5 @@ default_hooks = dict(
         type='CurveCheckpointHook',
         interval=1,
         max_keep_ckpts=1,
-        curve_epochs=[1, 2, 3, 5, 10, 17, 30],
-        images_per_epoch=10000))
+        curve_epochs=[1, 2, 3, 5, 10, 18, 31],
+        images_per_epoch=9984))

@@ -3,8 +3,7 @@ from .amp import (CPUBf16OptimWrapper, apply_amp, bf16_autocast,
                   install_fast_attention, install_fp32_losses)
 from .hooks import (CurveCheckpointHook, MatchingVisualizationHook,
                     MeanShapeBaselineHook, NonFiniteLossError,
-                    NonFiniteLossHook, RNGStateHook, WorkDirLockHook,
-                    log_spaced_epochs)
+                    NonFiniteLossHook, RNGStateHook, WorkDirLockHook)
 from .loops import ResumableEpochBasedTrainLoop
 from .pretrained_init import FittingPretrainedInit
 from .runner import SCEMAERunner
@@ -18,7 +17,7 @@ __all__ = [
     'CPUBf16OptimWrapper', 'apply_amp', 'bf16_autocast',
     'bf16_matmul_speedup', 'cpu_bf16_flags', 'decide_bf16',
     'install_fast_attention', 'install_fp32_losses',
-    'CurveCheckpointHook', 'log_spaced_epochs',
+    'CurveCheckpointHook',
     'MatchingVisualizationHook', 'MeanShapeBaselineHook',
     'NonFiniteLossError', 'NonFiniteLossHook', 'RNGStateHook',
     'WorkDirLockHook', 'ResumableEpochBasedTrainLoop',

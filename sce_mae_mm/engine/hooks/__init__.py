@@ -1,4 +1,4 @@
-from .curve_checkpoint_hook import CurveCheckpointHook, log_spaced_epochs
+from .curve_checkpoint_hook import CurveCheckpointHook
 from .matching_visualization_hook import MatchingVisualizationHook
 from .mean_shape_baseline_hook import MeanShapeBaselineHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
@@ -7,7 +7,7 @@ from .rng_state_hook import (RNGStateHook, capture_rng_state,
 from .work_dir_lock_hook import WorkDirLockHook
 
 __all__ = [
-    'CurveCheckpointHook', 'log_spaced_epochs',
+    'CurveCheckpointHook',
     'MatchingVisualizationHook', 'MeanShapeBaselineHook',
     'NonFiniteLossError', 'NonFiniteLossHook', 'RNGStateHook',
     'WorkDirLockHook', 'capture_rng_state', 'restore_rng_state', 'seed_rng'

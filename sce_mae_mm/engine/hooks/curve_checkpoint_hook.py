@@ -17,24 +17,6 @@ from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
 
 
-def log_spaced_epochs(max_epochs: int, points: int) -> list:
-    """About ``points`` epochs from 1 to ``max_epochs``, evenly spaced in
-    log(epoch), distinct, always ending at ``max_epochs``.
-
-    >>> log_spaced_epochs(64, 7)
-    [1, 2, 4, 8, 16, 32, 64]
-    """
-    if max_epochs < 1 or points < 1:
-        raise ValueError(f'log_spaced_epochs: max_epochs={max_epochs} and '
-                         f'points={points} must be positive')
-    if points == 1:
-        return [max_epochs]
-    ratio = max_epochs**(1 / (points - 1))
-    epochs = sorted({max(1, round(ratio**i)) for i in range(points)})
-    epochs[-1] = max_epochs
-    return sorted(set(epochs))
-
-
 @HOOKS.register_module()
 class CurveCheckpointHook(CheckpointHook):
     """mmengine's ``CheckpointHook`` (the resume points, same arguments)
