@@ -191,7 +191,8 @@ def interleaved(steps: Dict[str, Step], reps: int,
 
 def profile(steps: Dict[str, Step], rows: int = 12) -> str:
     """Top operators by self CPU time of one bf16 step."""
-    from torch.profiler import ProfilerActivity, profile as torch_profile
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
     steps['bf16']()
     with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
         steps['bf16']()

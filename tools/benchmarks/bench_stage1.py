@@ -35,6 +35,8 @@ from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmpretrain.structures import DataSample
 
 import sce_mae_mm  # noqa: F401
+from sce_mae_mm.engine import (bf16_autocast, decide_bf16,
+                               install_fast_attention)
 from sce_mae_mm.models.backbones import SCEViT
 from sce_mae_mm.models.utils import cover_and_stride
 from sce_mae_mm.models.utils.cover_and_stride import (required_margin,
@@ -49,6 +51,9 @@ def parse_args() -> argparse.Namespace:
                         default=osp.join(ROOT, 'configs',
                                          'sce_mae_deit_t_stage1.py'))
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--fp32', action='store_true',
+                        help='no bf16 autocast (default: on where the CPU '
+                        'runs bf16 matmuls fast, printed)')
     parser.add_argument('--arch', default='deit-t', choices=sorted(WIDTHS))
     parser.add_argument('--batch', type=int, default=16,
                         help='stage-1 training batch')
@@ -170,7 +175,10 @@ def bench_stage1(args: argparse.Namespace, device: torch.device) -> None:
     cases = {}
     for name, model in models.items():
         model.to(device).train()
-        wrapper = build_optim_wrapper(model, cfg.optim_wrapper.copy())
+        wcfg = cfg.optim_wrapper.copy()
+        if args.bf16:
+            wcfg.type = 'CPUBf16OptimWrapper'
+        wrapper = build_optim_wrapper(model, wcfg)
 
         def step(model=model, wrapper=wrapper):
             return model.train_step(data, wrapper)
@@ -225,12 +233,14 @@ def bench_cover_and_stride(args: argparse.Namespace,
         looped=lambda: looped_cover_and_stride(fn, images, patch,
                                                args.stride),
         plain=lambda: fn(images))
-    with torch.no_grad():
+    tol = 5e-2 if args.bf16 else 1e-4  # bf16: batch-size dependent sums
+    with torch.no_grad(), bf16_autocast(args.bf16):
+        install_fast_attention(backbone)
         dense = cases['default']()
-        torch.testing.assert_close(dense, cases['looped'](), rtol=1e-4,
-                                   atol=1e-4)
-        torch.testing.assert_close(dense, cases['one_call'](), rtol=1e-4,
-                                   atol=1e-4)
+        torch.testing.assert_close(dense, cases['looped'](), rtol=tol,
+                                   atol=tol)
+        torch.testing.assert_close(dense, cases['one_call'](), rtol=tol,
+                                   atol=tol)
         times = interleaved(cases, args.reps, args.warmup, device)
     secs = {k: median(v) for k, v in times.items()}
     print(f'[cover-and-stride] {args.arch} stride {args.stride} '
@@ -254,6 +264,7 @@ def main() -> None:
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
+    args.bf16 = decide_bf16(force_fp32=args.fp32 or device.type != 'cpu')
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
           f'reps {args.reps} (median), warm-up {args.warmup}')
     if not args.skip_stage1:

@@ -41,6 +41,7 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
 import sce_mae_mm  # noqa: F401
+from sce_mae_mm.engine import bf16_autocast, decide_bf16
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,6 +55,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=0,
                         help='torch CPU threads (0: leave as is)')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--fp32', action='store_true',
+                        help='no bf16 autocast (default: on where the CPU '
+                        'runs bf16 matmuls fast, printed)')
     return parser.parse_args()
 
 
@@ -90,6 +94,9 @@ def main() -> None:
     model = MODELS.build(cfg.model).to(args.device)
     model.init_weights()
     model.train()
+    bf16 = decide_bf16(force_fp32=args.fp32 or args.device != 'cpu')
+    if bf16:
+        cfg.optim_wrapper.type = 'CPUBf16OptimWrapper'
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
 
     gen = torch.Generator().manual_seed(0)
@@ -101,12 +108,13 @@ def main() -> None:
     inputs = model.data_preprocessor(data, training=False)['inputs']
 
     def step():
-        losses = model.loss(inputs)
+        with optim_wrapper.optim_context(model):
+            losses = model.loss(inputs)
         loss, _ = model.parse_losses(losses)
         optim_wrapper.update_params(loss)
 
     def forward():
-        with torch.no_grad():
+        with torch.no_grad(), bf16_autocast(bf16):
             return model.backbone(inputs)
 
     def preprocess():
