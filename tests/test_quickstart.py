@@ -140,8 +140,8 @@ def _tiny_stage1(tmp_path, extra: str = '') -> str:
         "                        dataset=dict(indices=16))\n"
         "train_cfg = dict(max_epochs=2)\n"
         "param_scheduler = []\n"
-        "default_hooks = dict(checkpoint=dict(curve_epochs=[1, 2],\n"
-        "                     images_per_epoch=16))\n" + extra)
+        "default_hooks = dict(checkpoint=dict(interval=1,\n"
+        "    curve_epochs=[1, 2], images_per_epoch=16))\n" + extra)
     return str(path)
 
 
