@@ -218,3 +218,27 @@ def test_full_disk_while_writing_tables(tmp_path, monkeypatch):
     assert metrics.read_text() == '{"matching/same": 1.0}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ['matching',
                                                           'results.md']
+
+
+def test_timings_sum_the_invocations_of_a_resumed_run(tmp_path,
+                                                      monkeypatch):
+    """A run killed and resumed: timings.json counts the seconds of the
+    commands every invocation finished (step_seconds.jsonl)."""
+    import json
+    qs = _quickstart()
+    args = qs.parse_args(['--work-dir', str(tmp_path), '--fp32'])
+    (tmp_path / 'step_seconds.jsonl').write_text(
+        json.dumps(dict(step='data', title='faces', seconds=20.0)) + '\n' +
+        json.dumps(dict(step='stage1', title='s1', seconds=100.0)) + '\n')
+    steps = qs.Steps(args, bf16=False)
+    steps.run(['true'], 'a finished command', 'stage1')
+    monkeypatch.setattr(qs, 'stage1_plan', lambda a: dict(images_seen=7))
+    times = qs.timings(args, steps, total=steps.seconds['stage1'] + 5.)
+    assert times['resumed'] is True
+    assert times['steps']['data'] == 20.0
+    assert times['steps']['stage1'] == pytest.approx(
+        100.0 + steps.seconds['stage1'])
+    assert times['total_s'] == pytest.approx(125.0 + steps.seconds['stage1'],
+                                             abs=0.1)
+    lines = (tmp_path / 'step_seconds.jsonl').read_text().splitlines()
+    assert len(lines) == 3 and json.loads(lines[-1])['step'] == 'stage1'

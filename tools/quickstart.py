@@ -149,6 +149,24 @@ class Steps:
         self.args = args
         self.bf16 = bf16
         self.seconds: Dict[str, float] = {}
+        # every finished command's seconds, across invocations (a killed
+        # and resumed run sums all of them; --force starts afresh)
+        self.ledger = osp.join(ROOT, args.work_dir, 'step_seconds.jsonl')
+        self.earlier = self._read_ledger()
+        if args.force:
+            self.earlier = {}
+            if osp.isfile(self.ledger):
+                os.remove(self.ledger)
+
+    def _read_ledger(self) -> Dict[str, float]:
+        out: Dict[str, float] = {}
+        if osp.isfile(self.ledger):
+            with open(self.ledger) as f:
+                for line in f:
+                    entry = json.loads(line)
+                    out[entry['step']] = out.get(entry['step'],
+                                                 0.0) + entry['seconds']
+        return out
 
     def run(self, cmd: List[str], title: str, step: str) -> None:
         """Run one tool command from the project root, streaming its
@@ -163,6 +181,10 @@ class Steps:
                      f'{proc.returncode}); command: {" ".join(cmd)}')
         secs = time.time() - start
         self.seconds[step] = self.seconds.get(step, 0.0) + secs
+        os.makedirs(osp.dirname(self.ledger), exist_ok=True)
+        with open(self.ledger, 'a') as f:
+            f.write(json.dumps(dict(step=step, title=title,
+                                    seconds=round(secs, 1))) + '\n')
         print(f'=== {title}: {secs:.0f} s', flush=True)
 
     def data_options(self, loaders: List[str]) -> List[str]:
@@ -334,15 +356,21 @@ def write_text(path: str, text: str) -> None:
 
 
 def timings(args: argparse.Namespace, steps: Steps, total: float) -> Dict:
-    """Seconds per step, stage-1 images seen, threads, bf16, cores."""
+    """Seconds per step (this invocation and the earlier ones of a resumed
+    run), stage-1 images seen, threads, bf16, cores."""
     import torch
 
     from sce_mae_mm.engine import cpu_budget
     plan = stage1_plan(args)
     threads = os.environ.get('OMP_NUM_THREADS') or str(
         min(torch.get_num_threads(), cpu_budget()))
-    stage1 = steps.seconds.get('stage1', 0.0)
-    return dict(steps=dict(steps.seconds), total_s=round(total, 1),
+    seconds = dict(steps.earlier)
+    for step, secs in steps.seconds.items():
+        seconds[step] = seconds.get(step, 0.0) + secs
+    total += sum(steps.earlier.values())
+    stage1 = seconds.get('stage1', 0.0)
+    return dict(steps=seconds, total_s=round(total, 1),
+                resumed=bool(steps.earlier),
                 stage1_images_seen=plan['images_seen'],
                 stage1_share=round(stage1 / total, 3) if total else 0.0,
                 threads=int(threads), bf16=steps.bf16,
