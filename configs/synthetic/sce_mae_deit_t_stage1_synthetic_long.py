@@ -1,11 +1,11 @@
 # Stage 1 (DeiT-T MAE) for the quick start's long mode
 # (tools/quickstart.py --long: 8,000 synthetic faces, 3,196 of them in the
-# CelebA training partition): 48 epochs, 9,552 iterations at batch 16,
-# 152,832 images seen (4x the quick start); learning-curve checkpoints at
-# epochs 6, 12, 24 and 48 (19,104 / 38,208 / 76,416 / 152,832 images).
+# CelebA training partition): 36 epochs, 7,164 iterations at batch 16,
+# 114,624 images seen (3x the quick start); learning-curve checkpoints at
+# epochs 4, 9, 18 and 36 (12,736 / 28,656 / 57,312 / 114,624 images).
 _base_ = ['./sce_mae_deit_t_stage1_synthetic.py']
 
-max_epochs = 48
+max_epochs = 36
 param_scheduler = [
     dict(
         type='LinearLR',
@@ -25,4 +25,4 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(
-    checkpoint=dict(curve_epochs=[6, 12, 24, 48], images_per_epoch=3184))
+    checkpoint=dict(curve_epochs=[4, 9, 18, 36], images_per_epoch=3184))
