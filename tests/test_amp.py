@@ -18,8 +18,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
 
-from sce_mae_mm.engine import (apply_amp,
-                               build_tool_runner, decide_bf16,
+from sce_mae_mm.engine import (apply_amp, build_tool_runner, decide_bf16,
                                install_fast_attention, install_fp32_losses)
 from sce_mae_mm.engine.amp import _explicit_attention
 

@@ -37,11 +37,10 @@ from typing import Dict, List, Optional
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from quickstart_report import (DETECTION, breakdown_rows,  # noqa: E402
-                               checks, curve_baselines, curve_point,
-                               curve_rows, detection_rows, fits_text,
-                               matching_rows, timings_rows)
-from quickstart_report import value  # noqa: E402,F401 (tests use it)
+import quickstart_report as tables  # noqa: E402
+
+DETECTION = tables.DETECTION
+value = tables.value  # a metric by key, also under a prefix
 
 PY = sys.executable
 SYN = 'configs/synthetic'
@@ -286,15 +285,15 @@ def report(args: argparse.Namespace, match: Dict, det: Dict[str, Dict],
         'lower is better; ours: per-pixel argmax of cosine similarity, '
         "DVE rule: argmax on the feature grid, dot product, as DVE's "
         'test_matching.py)', ''
-    ] + matching_rows(raw, sce)
+    ] + tables.matching_rows(raw, sce)
     if any(k.endswith('_within_1px') for k in sce):
         lines += ['', '**How the matches fail** (fractions of landmarks; '
                   'mirror: nearer the mirror partner than the landmark and '
                   '> 3 px off; far: off by more than the inter-ocular '
-                  'distance)', ''] + breakdown_rows(raw, sce)
+                  'distance)', ''] + tables.breakdown_rows(raw, sce)
     lines += ['', '**Landmark detection** (NME %, inter-ocular, 96-px '
-              'input frame; lower is better)', ''] + detection_rows(det)
-    lines += ['', '**Checks**', ''] + checks(raw, sce, det)
+              'input frame; lower is better)', ''] + tables.detection_rows(det)
+    lines += ['', '**Checks**', ''] + tables.checks(raw, sce, det)
     return '\n'.join(lines)
 
 
@@ -321,10 +320,10 @@ def learning_curve(steps: Steps, args: argparse.Namespace, final: Dict,
             match = steps.matching(stage2, pwd, 'curve')
             det = {k: steps.detection(k, stage2, pwd, 'curve')
                    for k in heads}
-        points.append(curve_point(epoch * plan['per_epoch'], match, det,
-                                  epoch))
-    baselines = curve_baselines(final['sce'],
-                                {k: final_det[k] for k in heads})
+        points.append(tables.curve_point(epoch * plan['per_epoch'], match,
+                                         det, epoch))
+    baselines = tables.curve_baselines(final['sce'],
+                                       {k: final_det[k] for k in heads})
     write_text(osp.join(ROOT, wd, 'learning_curve.json'),
                json.dumps(dict(points=points, baselines=baselines),
                           indent=1))
@@ -335,11 +334,11 @@ def learning_curve(steps: Steps, args: argparse.Namespace, final: Dict,
     print(f'\nlearning curve: {wd}/learning_curve.png')
     lines = ['', '**Learning curve** (one row per stage-1 checkpoint; '
              'px in the 70-px frame, NME %)', '']
-    lines += curve_rows(points, baselines)
+    lines += tables.curve_rows(points, baselines)
     if len(points) >= 3:
         lines += ['', '**Fit** (different-identity error against '
                   'log10(images seen), least squares)', '']
-        lines += fits_text(points, baselines)
+        lines += tables.fits_text(points, baselines)
     return lines
 
 
@@ -406,7 +405,7 @@ def main() -> None:
                json.dumps(times, indent=1))
     table = '\n'.join([report(args, match, det, total), *curve])
     table += '\n\n**Where the time went** (`timings.json`)\n\n' + '\n'.join(
-        timings_rows(times))
+        tables.timings_rows(times))
     write_text(osp.join(ROOT, wd, 'results.md'), table + '\n')
     print('\n' + table)
     print(f'\nquickstart finished in {total:.0f} s; tables in '

@@ -22,9 +22,8 @@ from mmengine.hooks import Hook
 
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
 from sce_mae_mm.checkpoint import CheckpointError
-from sce_mae_mm.engine import (add_runtime_args, apply_amp,
-                               build_tool_runner, limit_cpu_threads,
-                               load_tool_config,
+from sce_mae_mm.engine import (add_runtime_args, apply_amp, build_tool_runner,
+                               limit_cpu_threads, load_tool_config,
                                teardown_launcher)
 
 

@@ -26,10 +26,9 @@ from mmengine.device import get_device
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
 from sce_mae_mm.checkpoint import CheckpointError
 from sce_mae_mm.engine import (NonFiniteLossError, WorkDirLockedError,
-                               add_runtime_args, apply_amp,
-                               build_tool_runner, limit_cpu_threads,
-                               load_tool_config, lock_work_dir,
-                               teardown_launcher)
+                               add_runtime_args, apply_amp, build_tool_runner,
+                               limit_cpu_threads, load_tool_config,
+                               lock_work_dir, teardown_launcher)
 
 
 def parse_args() -> argparse.Namespace:
