@@ -172,6 +172,8 @@ def crossing_text(name: str, fit: Dict) -> str:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f'{seconds:.0f} s'
     if seconds < 3600:
         return f'{seconds / 60:.0f} min'
     if seconds < 86400 * 3:
