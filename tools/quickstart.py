@@ -82,6 +82,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='no bf16 autocast, even where the CPU runs it fast')
     p.add_argument('--until', choices=STEPS, default=None,
                    help='stop after this step (no tables)')
+    p.add_argument('--arch', choices=('t', 's'), default='t',
+                   help='encoder: DeiT-T (default) or DeiT-S; picks the '
+                   'synthetic configs of every step')
     p.add_argument('--stage1-config', default=None,
                    help='stage-1 config (default: the size\'s synthetic one)')
     p.add_argument('--stage1-options', nargs='+', default=[],
@@ -95,7 +98,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     prof = PROFILES[args.profile]
     suffix = f'_seed{args.seed}' if args.seed else ''
     args.num = args.num or prof['num']
-    args.stage1 = args.stage1_config or prof['stage1']
+    args.stage1 = args.stage1_config or prof['stage1'].replace(
+        'deit_t', f'deit_{args.arch}')
     args.curve = args.curve or args.reference
     args.work_dir = args.work_dir or prof['work_dir'] + suffix
     args.data = args.data or prof['data'] + suffix
@@ -235,11 +239,12 @@ class Steps:
     def stage1(self) -> str:
         args = self.args
         return self.train(args.stage1, f'{args.work_dir}/stage1',
-                          'stage 1: MAE (DeiT-T)', 'stage1',
+                          f'stage 1: MAE (DeiT-{args.arch.upper()})', 'stage1',
                           list(args.stage1_options), ['train_dataloader'])
 
     def stage2(self, stage1: str, wd: str, step: str = 'stage2') -> str:
-        return self.train(f'{SYN}/sce_mae_deit_t_stage2_synthetic.py',
+        arch = self.args.arch
+        return self.train(f'{SYN}/sce_mae_deit_{arch}_stage2_synthetic.py',
                           f'{wd}/stage2', 'stage 2: CARB + LCR', step,
                           [f'model.backbone.checkpoint={stage1}'],
                           ['train_dataloader'])
@@ -252,7 +257,8 @@ class Steps:
                                  ('raw', 'raw_mae', 'raw MAE features')):
             sub = 'matching' if kind == 'sce' else 'matching_raw'
             out[kind] = self.test(
-                f'{SYN}/{cfg}_deit_t_mafl_matching_synthetic.py', stage2,
+                f'{SYN}/{cfg}_deit_{self.args.arch}_mafl_matching_synthetic'
+                '.py', stage2,
                 f'{wd}/{sub}/metrics.json',
                 f'MAFL landmark matching ({label})', step,
                 ['test_dataloader'])
@@ -262,7 +268,7 @@ class Steps:
                   step: str = 'detection') -> Dict:
         """Train and test one detection head on the frozen features."""
         label = DETECTION[key][0]
-        cfg = f'{SYN}/sce_mae_deit_t_{key}_synthetic.py'
+        cfg = f'{SYN}/sce_mae_deit_{self.args.arch}_{key}_synthetic.py'
         loaders = [f'{n}:{key}' for n in ('train_dataloader',
                                           'val_dataloader',
                                           'test_dataloader')]
@@ -279,7 +285,8 @@ def report(args: argparse.Namespace, match: Dict, det: Dict[str, Dict],
     raw, sce = match['raw'], match['sce']
     size = getattr(args, 'profile', 'long' if args.long else 'short')
     lines = [
-        f'Synthetic faces: {args.num} (seed {args.seed}), DeiT-T, {size} '
+        f'Synthetic faces: {args.num} (seed {args.seed}), '
+        f'DeiT-{getattr(args, "arch", "t").upper()}, {size} '
         f'run, {seconds / 60:.1f} min.', '',
         '**MAFL landmark matching** (mean error, px in the 70-px frame; '
         'lower is better; ours: per-pixel argmax of cosine similarity, '

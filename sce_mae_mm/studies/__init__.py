@@ -1,0 +1,1 @@
+"""Studies of the synthetic benchmark (run by ``tools/studies/``)."""
