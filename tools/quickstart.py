@@ -90,6 +90,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--stage1-options', nargs='+', default=[],
                    metavar='KEY=VALUE',
                    help='extra --cfg-options of the stage-1 command')
+    p.add_argument('--stage2-options', nargs='+', default=[],
+                   metavar='KEY=VALUE',
+                   help='extra --cfg-options of the stage-2 command')
     p.add_argument('--force', action='store_true',
                    help='re-run steps whose outputs exist')
     args = p.parse_args(argv)
@@ -246,8 +249,8 @@ class Steps:
         arch = self.args.arch
         return self.train(f'{SYN}/sce_mae_deit_{arch}_stage2_synthetic.py',
                           f'{wd}/stage2', 'stage 2: CARB + LCR', step,
-                          [f'model.backbone.checkpoint={stage1}'],
-                          ['train_dataloader'])
+                          [f'model.backbone.checkpoint={stage1}',
+                           *self.args.stage2_options], ['train_dataloader'])
 
     def matching(self, stage2: str, wd: str,
                  step: str = 'matching') -> Dict[str, Dict]:

@@ -48,12 +48,17 @@ class Arm:
         faces: synthetic faces generated for the set (the CelebA training
             partition is about 40 % of them).
         config: config lines appended to the arm's stage-1 config.
+        stage2: ``--cfg-options`` of the stage-2 command.
+        stage1_of: another arm whose stage 1 this arm reuses (an arm that
+            changes only what follows stage 1).
     """
     name: str
     reason: str
     arch: str = 't'
     faces: int = 3000
     config: Dict[str, str] = field(default_factory=dict)
+    stage2: List[str] = field(default_factory=list)
+    stage1_of: Optional[str] = None
 
 
 DEC = 'model = dict(neck=dict(decoder_embed_dim={}, decoder_depth={}))'
@@ -198,6 +203,8 @@ def quickstart_cmd(arm: Arm, seed: int, wd: str, stage1_cfg: str,
            '--num', str(arm.faces), '--data', data_dir(seed, arm.faces),
            '--work-dir', wd, '--datasets', 'mafl', '--arch', arm.arch,
            '--stage1-config', stage1_cfg]
+    if arm.stage2:
+        cmd += ['--stage2-options', *arm.stage2]
     if fp32:
         cmd.append('--fp32')
     if until:
@@ -220,6 +227,8 @@ def run_arm(root: str, arm: Arm, seed: int, budget: float, work_dir: str,
         faces = json.load(f)['counts']['celeba_train']
     plan_path = osp.join(root, wd, 'plan.json')
     cfg_path = osp.join(root, wd, 'stage1_config.py')
+    if arm.stage1_of is not None:
+        done = reuse_stage1(root, osp.join(work_dir, f'seed{seed}'), arm)
     plan = read_json(plan_path)
     if plan is None:
         write_arm_config(cfg_path, root, arm, 1, faces)
@@ -240,7 +249,9 @@ def run_arm(root: str, arm: Arm, seed: int, budget: float, work_dir: str,
                     images_seen=epochs * per_epoch, budget_cpu_s=budget,
                     faces=arm.faces, train_faces=faces)
         write_json(plan_path, plan)
-    write_arm_config(cfg_path, root, arm, plan['epochs'], plan['per_epoch'])
+    if arm.stage1_of is None:
+        write_arm_config(cfg_path, root, arm, plan['epochs'],
+                         plan['per_epoch'])
     state = done or dict(stage1_cpu_s=0.0, stage1_wall_s=0.0)
     # stage 1 alone first, so its CPU seconds are measured apart
     cpu0, wall0 = children_cpu(), time.time()
@@ -256,6 +267,29 @@ def run_arm(root: str, arm: Arm, seed: int, budget: float, work_dir: str,
                    env=env, check=True, stdout=log, stderr=subprocess.STDOUT)
     state['finished'] = True
     write_json(osp.join(root, wd, 'study.json'), state)
+    return state
+
+
+def reuse_stage1(root: str, seed_dir: str, arm: Arm) -> Dict:
+    """Links the stage 1 of ``arm.stage1_of`` into ``arm``'s folder, with
+    its plan, config and stage-1 seconds; returns the study state."""
+    src, dst = (osp.join(root, seed_dir, n) for n in (arm.stage1_of,
+                                                      arm.name))
+    state = read_json(osp.join(src, 'study.json'))
+    if state is None or not state.get('stage1_done'):
+        raise RuntimeError(f'stage1_recipe: arm {arm.name!r} reuses the '
+                           f'stage 1 of {arm.stage1_of!r}, which has not '
+                           f'finished ({src}/study.json)')
+    if not osp.lexists(osp.join(dst, 'stage1')):
+        os.symlink(osp.join(src, 'stage1'), osp.join(dst, 'stage1'))
+    for name in ('plan.json', 'stage1_config.py'):
+        with open(osp.join(src, name)) as f, \
+                open(osp.join(dst, name), 'w') as g:
+            g.write(f.read())
+    state = dict(stage1_cpu_s=state['stage1_cpu_s'],
+                 stage1_wall_s=state['stage1_wall_s'], stage1_done=True,
+                 stage1_of=arm.stage1_of)
+    write_json(osp.join(dst, 'study.json'), state)
     return state
 
 
