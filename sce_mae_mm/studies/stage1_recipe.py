@@ -94,7 +94,8 @@ ARMS: List[Arm] = [
     Arm('dec8x512', "decoder capacity, MAE's default 8 x 512",
         config=dict(dec=DEC.format(512, 8))),
     Arm('deit_s', 'a wider encoder (the paper reports DeiT-S above DeiT-T)',
-        arch='s'),    Arm('base_s2x8', 'not a stage-1 arm: stage 2 of the quick start is '
+        arch='s'),
+    Arm('base_s2x8', 'not a stage-1 arm: stage 2 of the quick start is '
         '148 steps (2 epochs of 1,196 faces) where the paper trains 25,000; '
         'SCE-MAE pulls away from raw MAE as training grows, so 8 epochs of '
         "stage 2 (about 100 s more) on the base arm's stage 1",
