@@ -185,6 +185,23 @@ def probe_step_seconds(config: str, steps: int = 12, warmup: int = 4,
     return (time.process_time() - start) / steps
 
 
+def reprobe(root: str, seed_dir: str, arms: List[Arm], reps: int = 2,
+            fp32: bool = False) -> Dict[str, float]:
+    """Every arm's CPU s/step again, one arm after the other in this
+    process, ``reps`` interleaved rounds, median: relative step costs
+    measured side by side, unlike the plans' probes, each taken when its
+    arm started (beside whatever else ran then)."""
+    times: Dict[str, List[float]] = {}
+    for _ in range(reps):
+        for arm in arms:
+            if arm.stage1_of is not None:
+                continue
+            cfg = osp.join(root, seed_dir, arm.name, 'stage1_config.py')
+            times.setdefault(arm.name, []).append(
+                probe_step_seconds(cfg, bf16=not fp32))
+    return {k: sorted(v)[len(v) // 2] for k, v in times.items()}
+
+
 def children_cpu() -> float:
     """CPU seconds of this process's waited-for descendants."""
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -326,12 +343,15 @@ def study_rows(root: str, work_dir: str, seed: int,
     """One markdown row per finished arm, each number beside its
     baseline (same-location for matching, mean shape for the head)."""
     lines = [
-        '| arm | images seen | stage-1 CPU s (wall s) | CPU s/step | '
+        '| arm | images seen | stage-1 CPU s (wall s) | CPU s/step: plan '
+        '/ side by side | '
         'SCE-MAE same / diff (baseline) | SCE diff, DVE rule | raw MAE diff '
         '| SCE diff within 3 px (baseline) | mirror (baseline) | far '
         '(baseline) | MAFL NME (mean shape) |',
         '|---|---|---|---|---|---|---|---|---|---|---|'
     ]
+    side = read_json(osp.join(root, work_dir, f'seed{seed}',
+                              'reprobe.json')) or {}
     for arm in arms:
         m = arm_metrics(root, osp.join(work_dir, f'seed{seed}', arm.name))
         if m is None:
@@ -342,7 +362,8 @@ def study_rows(root: str, work_dir: str, seed: int,
         lines.append(
             f'| {arm.name} | {plan["images_seen"]:,} | '
             f'{study["stage1_cpu_s"]:.0f} ({study["stage1_wall_s"]:.0f}) | '
-            f'{plan["probe_cpu_s_per_step"]:.3f} | '
+            f'{plan["probe_cpu_s_per_step"]:.3f} / '
+            f'{_f(side.get(arm.stage1_of or arm.name), ".3f")} | '
             f'{_f(_m(sce, "same"))} / **{_f(_m(sce, "diff"))}** '
             f'({_f(_m(sce, "same_baseline"))} / '
             f'{_f(_m(sce, "diff_baseline"))}) | {_f(_m(sce, "diff_dve"))} | '

@@ -31,12 +31,21 @@ def main() -> None:
     p.add_argument('--arms', nargs='+', default=[a.name for a in study.ARMS])
     p.add_argument('--work-dir', default='work_dirs/stage1_recipe')
     p.add_argument('--fp32', action='store_true')
+    p.add_argument('--reprobe', action='store_true',
+                   help='measure every arm\'s s/step again, side by side, '
+                   'into seed{S}/reprobe.json')
     p.add_argument('--report', action='store_true',
                    help='only write the table of the finished arms')
     args = p.parse_args()
     if not osp.isfile(osp.join(ROOT, 'tools', 'quickstart.py')):
         raise SystemExit('stage1_recipe: run from the repository root')
     arms = [study.arm_by_name(n) for n in args.arms]
+    seed_dir = osp.join(args.work_dir, f'seed{args.seed}')
+    if args.reprobe:
+        steps = study.reprobe(ROOT, seed_dir, arms, fp32=args.fp32)
+        study.write_json(osp.join(ROOT, seed_dir, 'reprobe.json'), steps)
+        print(steps)
+        return
     if not args.report:
         for faces in sorted({a.faces for a in arms}):  # data first, in turn
             study.make_data(ROOT, args.seed, faces)
