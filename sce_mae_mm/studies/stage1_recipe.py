@@ -100,6 +100,10 @@ ARMS: List[Arm] = [
         'SCE-MAE pulls away from raw MAE as training grows, so 8 epochs of '
         "stage 2 (about 100 s more) on the base arm's stage 1",
         stage1_of='base', stage2=S2_EPOCHS.format(n=8).split()),
+    Arm('base_s2x6', 'stage 2 at 6 epochs, the most the quick start can '
+        'afford beside a 50 % stage-1 share in fp32 within 20 min: how much '
+        'of the 8-epoch gain it keeps', stage1_of='base',
+        stage2=S2_EPOCHS.format(n=6).split()),
 ]
 
 
