@@ -45,15 +45,20 @@ value = tables.value  # a metric by key, also under a prefix
 PY = sys.executable
 SYN = 'configs/synthetic'
 STAGE1 = f'{SYN}/sce_mae_deit_t_stage1_synthetic'
+#: stage 2 of the long and reference runs: 8 epochs, the stage-1 recipe
+#: study's best stage-2 schedule (the quick start's budget holds 6)
+LONG_STAGE2 = ['train_cfg.max_epochs=8', 'param_scheduler.1.T_max=8',
+               'param_scheduler.1.end=8']
 #: the run sizes: faces, stage-1 config, default work dir, curve heads
 PROFILES = {
     'short': dict(num=3000, stage1=f'{STAGE1}.py', curve_heads=['mafl'],
                   work_dir='work_dirs/quickstart', data='data/synthetic'),
     'long': dict(num=8000, stage1=f'{STAGE1}_long.py', curve_heads=['mafl'],
+                 stage2_options=LONG_STAGE2,
                  work_dir='work_dirs/quickstart_long',
                  data='data/synthetic_long'),
     'reference': dict(num=25000, stage1=f'{STAGE1}_reference.py',
-                      curve_heads=list(DETECTION),
+                      curve_heads=list(DETECTION), stage2_options=LONG_STAGE2,
                       work_dir='work_dirs/quickstart_reference',
                       data='data/synthetic_reference'),
 }
@@ -90,7 +95,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--stage1-options', nargs='+', default=[],
                    metavar='KEY=VALUE',
                    help='extra --cfg-options of the stage-1 command')
-    p.add_argument('--stage2-options', nargs='+', default=[],
+    p.add_argument('--stage2-options', nargs='+', default=None,
                    metavar='KEY=VALUE',
                    help='extra --cfg-options of the stage-2 command')
     p.add_argument('--force', action='store_true',
@@ -104,6 +109,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args.stage1 = args.stage1_config or prof['stage1'].replace(
         'deit_t', f'deit_{args.arch}')
     args.curve = args.curve or args.reference
+    if args.stage2_options is None:
+        args.stage2_options = list(prof.get('stage2_options', []))
     args.work_dir = args.work_dir or prof['work_dir'] + suffix
     args.data = args.data or prof['data'] + suffix
     return args

@@ -2,14 +2,14 @@
 # After configs/synthetic/sce_mae_deit_s_stage{1,2}_synthetic.py:
 #   python tools/train.py configs/synthetic/sce_mae_deit_s_aflw_r_synthetic.py
 #   python tools/test.py configs/synthetic/sce_mae_deit_s_aflw_r_synthetic.py \
-#       work_dirs/sce_mae_deit_s_aflw_r_synthetic/epoch_12.pth
+#       work_dirs/sce_mae_deit_s_aflw_r_synthetic/epoch_6.pth
 # Shorter than the real schedule and on the plain 12 x 12 token map
 # (stride 8: one backbone pass per image instead of 16) to fit a CPU; the
 # paper's 48 x 48 cover-and-stride map: --cfg-options model.backbone.stride=2
 _base_ = ['../detection/sce_mae_deit_s_aflw_r.py']
 
-max_epochs = 12  # the quick start's head schedule (docs/benchmark.md)
-stage2_checkpoint = 'work_dirs/sce_mae_deit_s_stage2_synthetic/epoch_8.pth'
+max_epochs = 6  # the quick start's head schedule (docs/benchmark.md)
+stage2_checkpoint = 'work_dirs/sce_mae_deit_s_stage2_synthetic/epoch_6.pth'
 
 model = dict(
     init_cfg=dict(checkpoint=stage2_checkpoint), backbone=dict(stride=8))

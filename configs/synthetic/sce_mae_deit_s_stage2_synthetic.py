@@ -7,16 +7,18 @@
 #   python tools/train.py configs/synthetic/sce_mae_deit_s_stage2_synthetic.py
 # which reads work_dirs/sce_mae_deit_s_stage1_synthetic/epoch_32.pth (another
 # stage-1 checkpoint: --cfg-options model.backbone.checkpoint=PATH).
-# 8 epochs (592 steps at batch 16 on the quick start's 1,196 faces): chosen
-# by the stage-1 recipe study on synthetic seed 100 (docs/benchmark.md, row
-# base_s2x8: 8 epochs took SCE-MAE different-identity matching from 19.32 to
-# 17.05 px on the same stage 1, for about 100 s more on 2 cores); the paper
-# trains 10 epochs of 162,770 faces.
+# 6 epochs (444 steps at batch 16 on the quick start's 1,196 faces), from
+# the stage-1 recipe study on synthetic seed 100 (docs/benchmark.md, rows
+# base, base_s2x6, base_s2x8): on one stage 1, SCE-MAE different-identity
+# matching was 19.32 / 18.04 / 17.05 px after 2 / 6 / 8 epochs. 8 epochs do
+# not fit the quick start's budgets (<= 15 min in bf16 and <= 20 min in fp32
+# with stage 1 >= 50 % of the time); `--long` passes 8. The paper trains 10
+# epochs of 162,770 faces.
 _base_ = ['../sce_mae_deit_s_stage2.py']
 
 data_root = 'data/synthetic/celeba'
 batch_size = 16
-max_epochs = 8
+max_epochs = 6
 warmup_iters = 10
 
 model = dict(

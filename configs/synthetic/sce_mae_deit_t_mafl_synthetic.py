@@ -3,12 +3,12 @@
 # configs/synthetic/sce_mae_deit_t_stage{1,2}_synthetic.py:
 #   python tools/train.py configs/synthetic/sce_mae_deit_t_mafl_synthetic.py
 #   python tools/test.py configs/synthetic/sce_mae_deit_t_mafl_synthetic.py \
-#       work_dirs/sce_mae_deit_t_mafl_synthetic/epoch_12.pth
+#       work_dirs/sce_mae_deit_t_mafl_synthetic/epoch_6.pth
 _base_ = ['./sce_mae_deit_s_mafl_synthetic.py']
 
 model = dict(
     init_cfg=dict(
-        checkpoint='work_dirs/sce_mae_deit_t_stage2_synthetic/epoch_8.pth'),
+        checkpoint='work_dirs/sce_mae_deit_t_stage2_synthetic/epoch_6.pth'),
     backbone=dict(arch='deit-t'),
     neck=dict(in_channels=192, out_channels=64),
     head=dict(in_channels=192 + 64))
