@@ -23,17 +23,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num', type=int, default=2000,
                         help='number of faces in all (>= 16)')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
+    parser.add_argument('--extra-celeba-train', type=int, default=0,
+                        help='faces added to the CelebA training partition '
+                        'only (more distinct stage-1 faces, the evaluation '
+                        'splits unchanged)')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
     start = time.perf_counter()
-    manifest = make_synthetic_faces(args.out, args.num, args.seed)
+    manifest = make_synthetic_faces(args.out, args.num, args.seed,
+                                    args.extra_celeba_train)
     took = time.perf_counter() - start
     for split, n in manifest['counts'].items():
         print(f'{split:22s} {n:6d}')
-    print(f'wrote {args.num} faces to {args.out} in {took:.1f} s '
+    extra = (f' + {args.extra_celeba_train} CelebA training faces'
+             if args.extra_celeba_train else '')
+    print(f'wrote {args.num} faces{extra} to {args.out} in {took:.1f} s '
           f'(seed {args.seed})')
 
 

@@ -45,20 +45,19 @@ value = tables.value  # a metric by key, also under a prefix
 PY = sys.executable
 SYN = 'configs/synthetic'
 STAGE1 = f'{SYN}/sce_mae_deit_t_stage1_synthetic'
-#: stage 2 of the long and reference runs: 8 epochs, the stage-1 recipe
-#: study's best stage-2 schedule (the quick start's budget holds 6)
-LONG_STAGE2 = ['train_cfg.max_epochs=8', 'param_scheduler.1.T_max=8',
-               'param_scheduler.1.end=8']
-#: the run sizes: faces, stage-1 config, default work dir, curve heads
+#: the run sizes: faces (and faces added to the CelebA training partition
+#: only: the stage-1 recipe study's winner, more distinct stage-1 faces),
+#: stage-1 config, default work dir, curve heads
 PROFILES = {
-    'short': dict(num=3000, stage1=f'{STAGE1}.py', curve_heads=['mafl'],
+    'short': dict(num=3000, extra=2840, stage1=f'{STAGE1}.py',
+                  curve_heads=['mafl'],
                   work_dir='work_dirs/quickstart', data='data/synthetic'),
-    'long': dict(num=8000, stage1=f'{STAGE1}_long.py', curve_heads=['mafl'],
-                 stage2_options=LONG_STAGE2,
+    'long': dict(num=8000, extra=8000, stage1=f'{STAGE1}_long.py',
+                 curve_heads=['mafl'],
                  work_dir='work_dirs/quickstart_long',
                  data='data/synthetic_long'),
-    'reference': dict(num=25000, stage1=f'{STAGE1}_reference.py',
-                      curve_heads=list(DETECTION), stage2_options=LONG_STAGE2,
+    'reference': dict(num=25000, extra=0, stage1=f'{STAGE1}_reference.py',
+                      curve_heads=list(DETECTION),
                       work_dir='work_dirs/quickstart_reference',
                       data='data/synthetic_reference'),
 }
@@ -77,6 +76,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help='synthetic data folder (default per size, '
                    '_seedS for seed S)')
     p.add_argument('--num', type=int, default=None, help='synthetic faces')
+    p.add_argument('--extra-celeba-train', type=int, default=None,
+                   help='faces added to the CelebA training partition only '
+                   '(default per size)')
     p.add_argument('--seed', type=int, default=0,
                    help='seed of the synthetic set and of training')
     p.add_argument('--datasets', nargs='+', default=list(DETECTION),
@@ -95,7 +97,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--stage1-options', nargs='+', default=[],
                    metavar='KEY=VALUE',
                    help='extra --cfg-options of the stage-1 command')
-    p.add_argument('--stage2-options', nargs='+', default=None,
+    p.add_argument('--stage2-options', nargs='+', default=[],
                    metavar='KEY=VALUE',
                    help='extra --cfg-options of the stage-2 command')
     p.add_argument('--force', action='store_true',
@@ -109,11 +111,24 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args.stage1 = args.stage1_config or prof['stage1'].replace(
         'deit_t', f'deit_{args.arch}')
     args.curve = args.curve or args.reference
-    if args.stage2_options is None:
-        args.stage2_options = list(prof.get('stage2_options', []))
+    if args.extra_celeba_train is None:
+        args.extra_celeba_train = prof['extra']
     args.work_dir = args.work_dir or prof['work_dir'] + suffix
     args.data = args.data or prof['data'] + suffix
     return args
+
+
+def check_data(manifest: str, num: int, seed: int, extra: int) -> None:
+    """Stops when the synthetic set in ``manifest``'s folder was made with
+    other faces than this run asks for (a set of an earlier version)."""
+    with open(manifest) as f:
+        m = json.load(f)
+    got = (m.get('num'), m.get('seed'), m.get('extra_celeba_train', 0))
+    if got != (num, seed, extra):
+        sys.exit(f'quickstart: {manifest} holds {got[0]} faces + {got[2]} '
+                 f'CelebA training faces of seed {got[1]}, this run needs '
+                 f'{num} + {extra} of seed {seed}; remove its folder (or '
+                 'pass --data DIR) to make the set again')
 
 
 def last_checkpoint(work_dir: str) -> Optional[str]:
@@ -400,11 +415,14 @@ def main() -> None:
     steps = Steps(args, decide_bf16(force_fp32=args.fp32))
     wd = args.work_dir
     manifest = osp.join(ROOT, args.data, 'synthetic_manifest.json')
+    extra = args.extra_celeba_train
     if args.force or not osp.isfile(manifest):
         steps.run([PY, 'tools/make_synthetic_faces.py', '--out', args.data,
-                   '--num', str(args.num), '--seed', str(args.seed)],
-                  f'synthetic faces ({args.num}, seed {args.seed}) → '
-                  f'{args.data}', 'data')
+                   '--num', str(args.num), '--seed', str(args.seed),
+                   '--extra-celeba-train', str(extra)],
+                  f'synthetic faces ({args.num} + {extra} CelebA training, '
+                  f'seed {args.seed}) → {args.data}', 'data')
+    check_data(manifest, args.num, args.seed, extra)
     if args.until == 'data':
         return
     stage1 = steps.stage1()

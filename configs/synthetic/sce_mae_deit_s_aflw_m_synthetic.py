@@ -9,7 +9,7 @@
 _base_ = ['../detection/sce_mae_deit_s_aflw_m.py']
 
 max_epochs = 6  # the quick start's head schedule (docs/benchmark.md)
-stage2_checkpoint = 'work_dirs/sce_mae_deit_s_stage2_synthetic/epoch_6.pth'
+stage2_checkpoint = 'work_dirs/sce_mae_deit_s_stage2_synthetic/epoch_2.pth'
 
 model = dict(
     init_cfg=dict(checkpoint=stage2_checkpoint), backbone=dict(stride=8))

@@ -2,7 +2,7 @@
 # configs/synthetic/sce_mae_deit_s_stage{1,2}_synthetic.py:
 #   python tools/test.py \
 #       configs/synthetic/sce_mae_deit_s_mafl_matching_synthetic.py \
-#       work_dirs/sce_mae_deit_s_stage2_synthetic/epoch_6.pth
+#       work_dirs/sce_mae_deit_s_stage2_synthetic/epoch_2.pth
 _base_ = ['../matching/sce_mae_deit_s_mafl_matching.py']
 
 test_dataloader = dict(

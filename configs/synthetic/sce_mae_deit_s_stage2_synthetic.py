@@ -7,18 +7,17 @@
 #   python tools/train.py configs/synthetic/sce_mae_deit_s_stage2_synthetic.py
 # which reads work_dirs/sce_mae_deit_s_stage1_synthetic/epoch_32.pth (another
 # stage-1 checkpoint: --cfg-options model.backbone.checkpoint=PATH).
-# 6 epochs (444 steps at batch 16 on the quick start's 1,196 faces), from
-# the stage-1 recipe study on synthetic seed 100 (docs/benchmark.md, rows
-# base, base_s2x6, base_s2x8): on one stage 1, SCE-MAE different-identity
-# matching was 19.32 / 18.04 / 17.05 px after 2 / 6 / 8 epochs. 8 epochs do
-# not fit the quick start's budgets (<= 15 min in bf16 and <= 20 min in fp32
-# with stage 1 >= 50 % of the time); `--long` passes 8. The paper trains 10
-# epochs of 162,770 faces.
+# 2 epochs of the quick start's 4,036 CelebA training faces (504 steps at
+# batch 16). In the stage-1 recipe study (synthetic seed 100, 1,196 faces;
+# docs/benchmark.md, rows base, base_s2x6, base_s2x8) more stage-2 steps
+# helped on one stage 1: 19.32 / 18.04 / 17.05 px different identity after
+# 148 / 444 / 592 steps; the quick start's larger training partition gives
+# 504 steps in 2 epochs. The paper trains 10 epochs of 162,770 faces.
 _base_ = ['../sce_mae_deit_s_stage2.py']
 
 data_root = 'data/synthetic/celeba'
 batch_size = 16
-max_epochs = 6
+max_epochs = 2
 warmup_iters = 10
 
 model = dict(

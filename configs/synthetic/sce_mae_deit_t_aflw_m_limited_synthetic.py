@@ -14,7 +14,7 @@
 #       --work-dir work_dirs/limited_synthetic
 _base_ = ['../detection/sce_mae_deit_s_aflw_m_limited.py']
 
-stage2_checkpoint = 'work_dirs/sce_mae_deit_t_stage2_synthetic/epoch_6.pth'
+stage2_checkpoint = 'work_dirs/sce_mae_deit_t_stage2_synthetic/epoch_2.pth'
 data_root = 'data/synthetic/aflw-mtfl'
 projector_dim = 64
 

@@ -8,7 +8,7 @@ _base_ = ['./sce_mae_deit_s_mafl_synthetic.py']
 
 model = dict(
     init_cfg=dict(
-        checkpoint='work_dirs/sce_mae_deit_t_stage2_synthetic/epoch_6.pth'),
+        checkpoint='work_dirs/sce_mae_deit_t_stage2_synthetic/epoch_2.pth'),
     backbone=dict(arch='deit-t'),
     neck=dict(in_channels=192, out_channels=64),
     head=dict(in_channels=192 + 64))

@@ -230,6 +230,7 @@ def quickstart_cmd(arm: Arm, seed: int, wd: str, stage1_cfg: str,
                    fp32: bool, until: Optional[str] = None) -> List[str]:
     cmd = [sys.executable, 'tools/quickstart.py', '--seed', str(seed),
            '--num', str(arm.faces), '--data', data_dir(seed, arm.faces),
+           '--extra-celeba-train', '0',
            '--work-dir', wd, '--datasets', 'mafl', '--arch', arm.arch,
            '--stage1-config', stage1_cfg]
     if arm.stage2:

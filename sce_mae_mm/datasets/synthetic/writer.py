@@ -366,13 +366,17 @@ def _face300w(out: str, seed: int, first: int, counts: Dict[str, int],
     return index
 
 
-def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0) -> Dict:
+def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0,
+                         extra_celeba_train: int = 0) -> Dict:
     """Draw ``num`` faces and write all four dataset layouts under ``out``.
 
     Args:
         out: output folder (created).
         num: number of faces in all (>= 16).
         seed: random seed; the same seed gives identical files.
+        extra_celeba_train: faces appended to the CelebA training partition
+            only (:mod:`.extra_celeba`); the other files are those of the
+            set without them, and ``counts['celeba_train']`` includes them.
 
     Returns:
         the manifest (also written to ``out/synthetic_manifest.json``):
@@ -388,11 +392,20 @@ def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0) -> Dict:
     index = _aflw_m(out, seed, index, counts, faces)
     index = _aflw_r(out, seed, index, counts, faces)
     _face300w(out, seed, index, counts, faces)
+    if extra_celeba_train < 0:
+        raise ValueError('extra_celeba_train must be >= 0, got '
+                         f'{extra_celeba_train}')
+    if extra_celeba_train:
+        from .extra_celeba import append_celeba_train
+        append_celeba_train(out, seed, num, extra_celeba_train, faces)
+        counts['celeba_train'] += extra_celeba_train
     for f in faces:
         f['kpts5'] = np.round(np.asarray(f['kpts5']), 4).tolist()
         f['kpts68'] = np.round(np.asarray(f['kpts68']), 4).tolist()
     manifest = dict(seed=seed, num=num, counts=counts, roots=ROOTS,
                     faces=faces)
+    if extra_celeba_train:
+        manifest['extra_celeba_train'] = extra_celeba_train
     with open(osp.join(out, 'synthetic_manifest.json'), 'w') as f:
         json.dump(manifest, f)
     return manifest
