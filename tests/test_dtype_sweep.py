@@ -20,8 +20,8 @@ from sce_mae_mm.evaluation import (match_landmarks, matching_breakdown,
 from sce_mae_mm.evaluation.metrics import (InputFrameNME,
                                            LandmarkSilhouetteMetric,
                                            MAFLMatchingMetric, NMEPercent)
-from sce_mae_mm.models.losses import cl_loss, cl_token_loss, lcr_loss
-from sce_mae_mm.models.losses import lead_loss
+from sce_mae_mm.models.losses import (cl_loss, cl_token_loss, lcr_loss,
+                                      lead_loss)
 from sce_mae_mm.models.utils import (attentive_split, cover_and_stride,
                                      density_peak_cluster)
 

@@ -1,9 +1,9 @@
 """Where matching errors come from (issue 19 §1): near, mirrored, far.
 
-Numpy on ``(N, K, 2)`` predictions (arrays or tensors of any real dtype,
-bfloat16 and integers included; converted to float64) and ground truth of one pair group
-(any pixel frame; ``scale`` converts the distances to the reporting frame,
-DVE's 70-px frame in :class:`MAFLMatchingMetric`):
+Numpy on ``(N, K, 2)`` predictions and ground truth of one pair group (any
+pixel frame; ``scale`` converts the distances to the reporting frame, DVE's
+70-px frame in :class:`MAFLMatchingMetric`); arrays or tensors of any real
+dtype (bfloat16 and integers included) are converted to float64:
 
 * ``within_{t}px``: fraction of the N x K landmarks matched within ``t``
   px (reporting frame, ``error <= t``);
