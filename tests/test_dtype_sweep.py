@@ -439,6 +439,48 @@ def test_stage2_loss_and_tensor_dtypes(stage2, images, case):
                                atol=2e-2)
 
 
+@pytest.mark.parametrize('case', CASES, ids=_id)
+def test_landmark_matcher_predict_dtypes(stage2, images, case):
+    """LandmarkMatcher.predict with a model cast to a dtype and keypoint
+    fields of that dtype (mixed: float64 keypoints into a float32 model;
+    autocast: int64 keypoints)."""
+    from mmpose.structures import PoseDataSample
+
+    from sce_mae_mm.models.pose_estimators import LandmarkMatcher
+    model = LandmarkMatcher(backbone=TINY_VIT, neck=dict(
+        type='CARB', in_channels=32, out_channels=8))
+    model.load_state_dict(stage2.state_dict(), strict=False)
+    inputs = torch.stack([images, images.flip(-1), images.flip(-2)], 1)
+    points = torch.tensor([[10, 20], [40, 41], [80, 70]])
+
+    def samples(dtype):
+        return [PoseDataSample(metainfo=dict(
+            input_size=(96, 96), src_keypoints=points.to(dtype),
+            same_keypoints=points.to(dtype),
+            diff_keypoints=points.to(dtype))) for _ in range(2)]
+
+    ref = model.predict(inputs, samples(F32))
+    kpt_dtype = F64 if case == MIXED else (
+        torch.int64 if case == AUTOCAST else _dtype(case))
+    cast = model.to(_dtype(case))
+    with _context(case):
+        out = cast.predict(inputs.to(_dtype(case)), samples(kpt_dtype))
+    for got, want in zip(out, ref):
+        pred = got.pred_same_keypoints
+        assert pred.shape == (3, 2) and np.isfinite(pred).all()
+        desc = got.same_landmark_descriptors
+        assert desc.dtype == (np.float64 if _dtype(case) == F64
+                              else np.float32)
+        if case in (F64, F32, MIXED):  # same matches as float32
+            np.testing.assert_array_equal(pred, want.pred_same_keypoints)
+            np.testing.assert_allclose(desc, want.same_landmark_descriptors,
+                                       rtol=1e-4, atol=1e-4)
+        else:  # half descriptors: unit length, matches in the image
+            np.testing.assert_allclose(np.linalg.norm(desc, axis=-1), 1,
+                                       atol=2e-2)
+            assert ((pred >= 0) & (pred <= 95)).all()
+
+
 # ----------------------------------------------------------------- apis
 
 @pytest.fixture(scope='module')
