@@ -549,3 +549,22 @@ def test_apis_refuse_float_images_and_bool_points(matcher, faces):
     ref_crop, ref_matrix = face_crop(faces[0], (0., 0., 96., 96.))
     assert np.array_equal(crop, ref_crop)
     np.testing.assert_array_equal(matrix, ref_matrix)
+
+
+@pytest.mark.parametrize('dtype', [F64, BF16, torch.int64], ids=_id)
+def test_predict_landmarks_window_dtypes(faces, dtype):
+    from pathlib import Path
+
+    from sce_mae_mm.apis import init_detector, predict_landmarks
+    cfg = str(Path(__file__).resolve().parents[1] /
+              'configs/synthetic/sce_mae_deit_t_mafl_synthetic.py')
+    torch.manual_seed(0)
+    with pytest.warns(UserWarning, match='no checkpoint'):
+        model = init_detector(cfg, None, cfg_options={
+            'model.init_cfg': None, 'model.backbone.stride': 8})
+    windows = np.array([[0., 0., 96., 96.], [8., 8., 88., 88.]])
+    ref = predict_landmarks(model, faces[0], windows)
+    out = predict_landmarks(model, faces[0],
+                            torch.from_numpy(windows).to(dtype))
+    assert out.dtype == np.float32 and out.shape == ref.shape
+    np.testing.assert_array_equal(out, ref)  # integer windows: exact
