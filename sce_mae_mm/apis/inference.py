@@ -23,6 +23,7 @@ from ..checkpoint import load_fitting_checkpoint, required_parts
 from ..datasets.transforms.dve_crop import (apply_affine, dve_crop,
                                             dve_crop_matrix)
 from ..datasets.transforms.load_image import read_image_bgr
+from ..dtypes import as_float64_array
 from ..evaluation.functional.matching import match_landmarks
 
 ImageLike = Union[str, Path, np.ndarray]
@@ -37,11 +38,21 @@ __all__ = [
 def _read(img: ImageLike) -> np.ndarray:
     """(H, W, 3) uint8 BGR image from a path or an array; a file that
     cannot be decoded raises ``ImageReadError`` (an ``OSError`` and a
-    ``ValueError``) naming it."""
+    ``ValueError``) naming it, an array of another dtype (or a tensor) a
+    ``TypeError``."""
+    if isinstance(img, torch.Tensor):
+        raise TypeError('expected an image path or an (H, W, 3) uint8 BGR '
+                        f'numpy array, got a {img.dtype} torch.Tensor; pass '
+                        'img.cpu().numpy() of uint8 0-255 values')
     if isinstance(img, np.ndarray):
         if img.ndim != 3 or img.shape[2] != 3:
             raise ValueError('expected an (H, W, 3) image array, got shape '
                              f'{img.shape}')
+        if img.dtype != np.uint8:
+            raise TypeError('expected an (H, W, 3) uint8 BGR image array '
+                            f'(0-255), got dtype {img.dtype}; convert it '
+                            'with np.clip(img, 0, 255).astype(np.uint8) '
+                            '(scale [0, 1] images by 255 first)')
         return img
     path = str(img)
     if not Path(path).is_file():
@@ -147,7 +158,8 @@ def face_crop(img: ImageLike,
 
     Args:
         img: image path or (H, W, 3) BGR array.
-        window: (x1, y1, x2, y2) pre-crop window; default the whole image.
+        window: (x1, y1, x2, y2) pre-crop window (sequence, array or
+            tensor of any real dtype); default the whole image.
         context: real pixels kept on each side of the 96-px crop.
 
     Returns:
@@ -157,7 +169,7 @@ def face_crop(img: ImageLike,
     img = _read(img)
     if window is None:
         window = (0., 0., float(img.shape[1]), float(img.shape[0]))
-    window = np.asarray(window, np.float64)
+    window = as_float64_array(window, 'window', 'face_crop').reshape(-1)
     crop, _ = dve_crop(img, window, context=context)
     return crop, dve_crop_matrix(window)
 
@@ -243,8 +255,9 @@ def match_points(model: nn.Module,
 
     Args:
         model: from :func:`init_matcher`.
-        src_img, tgt_img: image paths or BGR arrays.
-        src_points: (K, 2) (x, y) pixels of the source image.
+        src_img, tgt_img: image paths or uint8 BGR arrays.
+        src_points: (K, 2) (x, y) pixels of the source image, an array or
+            a tensor of any real dtype (float64 ... bfloat16, integers).
         src_window, tgt_window: optional pre-crop windows.
         outside: ``'error'`` (default) raises for source points that are
             not finite, lie outside the image or outside the 96-px crop
@@ -253,6 +266,8 @@ def match_points(model: nn.Module,
     Raises:
         ValueError: ``src_points`` not (K, 2), or points outside the
             model's view (``outside='error'``).
+        TypeError: bool / complex ``src_points``, or an image array that
+            is not uint8.
 
     Returns:
         (K, 2) float32 (x, y) pixels of the target image.
@@ -260,7 +275,7 @@ def match_points(model: nn.Module,
     if outside not in ('error', 'warn'):
         raise ValueError(f"match_points: outside must be 'error' or 'warn', "
                          f'got {outside!r}')
-    pts = np.asarray(src_points, np.float64)
+    pts = as_float64_array(src_points, 'src_points', 'match_points')
     if pts.ndim == 1 and pts.size and pts.size % 2 == 0:
         pts = pts.reshape(-1, 2)  # a flat [x0, y0, x1, y1, ...]
     if pts.ndim != 2 or pts.shape[1] != 2 or not len(pts):
@@ -286,14 +301,15 @@ def predict_landmarks(model: nn.Module,
     Args:
         model: from :func:`init_detector`.
         img: image path or BGR array.
-        windows: (N, 4) pre-crop windows xyxy, one per face; default the
-            whole image (one face).
+        windows: (N, 4) pre-crop windows xyxy, one per face (array or
+            tensor, any real dtype); default the whole image (one face).
 
     Returns:
         (N, K, 2) float32 (x, y) pixels of the image.
     """
     img = _read(img)
-    bboxes = None if windows is None else np.asarray(windows, np.float32)
+    bboxes = None if windows is None else as_float64_array(
+        windows, 'windows', 'predict_landmarks').astype(np.float32)
     results = inference_topdown(model, img, bboxes=bboxes, bbox_format='xyxy')
     return np.concatenate(
         [r.pred_instances.keypoints for r in results]).astype(np.float32)

@@ -18,12 +18,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ...dtypes import at_least_float32, check_floating, check_points
 from .matching_rules import resolve_matching_rule
 
 __all__ = [
     'upsample_features', 'sample_descriptors', 'grid_strides',
     'match_landmarks'
 ]
+
+_WHERE = '{} (sce_mae_mm/evaluation/functional/matching.py)'
 
 
 def upsample_features(feats: Tensor, image_size: Tuple[int, int]) -> Tensor:
@@ -46,25 +49,35 @@ def sample_descriptors(dense: Tensor, kpts: Tensor) -> Tensor:
     """Bilinearly sample per-pixel descriptors at sub-pixel locations.
 
     Integer locations return the pixel's descriptor exactly. Locations outside
-    the image take the border value.
+    the image take the border value. The sampling runs in ``dense``'s dtype,
+    float16 / bfloat16 upcast to float32 (a bf16 sampling grid is off by up
+    to 0.4 px at 96 px); the keypoints (any floating or integer dtype, any
+    device) are cast to it.
 
     Args:
-        dense (Tensor): (B, C, H, W) per-pixel descriptors.
-        kpts (Tensor): (B, K, 2) (x, y) pixel coordinates.
+        dense (Tensor): (B, C, H, W) per-pixel descriptors, float64, float32,
+            float16 or bfloat16.
+        kpts (Tensor): (B, K, 2) (x, y) pixel coordinates, floating or
+            integer.
 
     Returns:
-        Tensor: (B, K, C) descriptors.
+        Tensor: (B, K, C) descriptors in ``dense``'s dtype and device.
     """
+    where = _WHERE.format('sample_descriptors')
+    check_floating(dense, 'dense', where)
+    check_points(kpts, 'kpts', where)
+    work = at_least_float32(dense)
     h, w = dense.shape[-2:]
-    size = kpts.new_tensor([w, h])
-    grid = (2 * kpts.to(dense.dtype) + 1) / size - 1  # align_corners=False
+    pts = kpts.to(device=work.device, dtype=work.dtype)
+    size = torch.tensor([w, h], dtype=work.dtype, device=work.device)
+    grid = (2 * pts + 1) / size - 1  # align_corners=False
     out = F.grid_sample(
-        dense,
+        work,
         grid[:, :, None],
         mode='bilinear',
         padding_mode='border',
         align_corners=False)  # (B, C, K, 1)
-    return out[..., 0].transpose(1, 2)
+    return out[..., 0].transpose(1, 2).to(dense.dtype)
 
 
 def _similarity(desc: Tensor, tgt: Tensor, similarity: str) -> Tensor:
@@ -116,13 +129,18 @@ def _match_grid(src_feats: Tensor, tgt_feats: Tensor, src_kpts: Tensor,
     tx, ty = grid_strides(tgt_feats, image_size)
     tw = tgt_feats.shape[-1]
     idx = _similarity(desc, tgt_feats.flatten(2), similarity).argmax(dim=-1)
-    pred = torch.stack([(idx % tw) * tx, (idx // tw) * ty], dim=-1)
-    return pred.to(src_kpts.dtype)
+    cells = torch.stack([idx % tw, idx // tw], dim=-1).to(src_kpts.dtype)
+    return cells * src_kpts.new_tensor([tx, ty])
 
 
 def _check_inputs(src_feats: Tensor, tgt_feats: Tensor,
                   src_kpts: Tensor) -> None:
-    """Raise ValueError on shapes :func:`match_landmarks` cannot match."""
+    """Raise TypeError on dtypes and ValueError on shapes
+    :func:`match_landmarks` cannot match."""
+    where = _WHERE.format('match_landmarks')
+    check_floating(src_feats, 'src_feats', where)
+    check_floating(tgt_feats, 'tgt_feats', where)
+    check_points(src_kpts, 'src_kpts', where)
     if src_feats.dim() != 4 or tgt_feats.dim() != 4:
         raise ValueError('match_landmarks: expected (B, C, h, w) feature '
                          f'maps, got {tuple(src_feats.shape)} and '
@@ -162,12 +180,16 @@ def match_landmarks(src_feats: Tensor,
     ``np.round``); the prediction is the best target cell's index x stride.
     Ties go to the first pixel / cell in raster order. The similarities are
     computed in fp32 with autocast off, whatever the features' dtype (bf16
-    features under ``--amp`` would otherwise tie most pixels).
+    features under ``--amp`` would otherwise tie most pixels; float64
+    features give the same matches as their float32 copies).
 
     Args:
-        src_feats (Tensor): (B, C, h, w) source feature maps.
-        tgt_feats (Tensor): (B, C, h', w') target feature maps.
-        src_kpts (Tensor): (B, K, 2) source keypoints, (x, y) pixels.
+        src_feats (Tensor): (B, C, h, w) source feature maps, float64,
+            float32, float16 or bfloat16.
+        tgt_feats (Tensor): (B, C, h', w') target feature maps, same dtypes
+            (need not match ``src_feats``'s).
+        src_kpts (Tensor): (B, K, 2) source keypoints, (x, y) pixels, of a
+            floating or integer dtype, on any device.
         image_size (tuple[int, int]): (H, W) of the images.
         chunk_size (int): images matched at once; bounds the memory of the
             upsampled maps to about ``2 * chunk_size * C * H * W`` floats.
@@ -184,8 +206,15 @@ def match_landmarks(src_feats: Tensor,
 
     Returns:
         Tensor: (B, K, 2) predicted target keypoints, (x, y) pixels (integer
-        for ``'pixel'``, multiples of the stride for ``'grid'``), in
-        ``src_kpts``'s dtype.
+        for ``'pixel'``, multiples of the stride for ``'grid'``) on the
+        features' device, in ``src_kpts``'s dtype when it is floating and
+        float32 for integer keypoints (a grid stride may be fractional).
+
+    Raises:
+        TypeError: a feature map that is not floating, or keypoints that
+            are neither floating nor integer (the message names the
+            argument and the accepted dtypes).
+        ValueError: shapes that do not fit or an unknown rule option.
     """
     rule = resolve_matching_rule(protocol, argmax, similarity,
                                  source_resample, where='match_landmarks')
@@ -200,14 +229,16 @@ def _match_all(src_feats: Tensor, tgt_feats: Tensor, src_kpts: Tensor,
                rule) -> Tensor:
     """:func:`match_landmarks` after validation, in chunks."""
     image_size = (int(image_size[0]), int(image_size[1]))
-    if not src_kpts.is_floating_point():
-        src_kpts = src_kpts.float()
-    src_kpts = src_kpts.to(src_feats.device)
+    out_dtype = (src_kpts.dtype
+                 if src_kpts.is_floating_point() else torch.float32)
+    # float16 / bfloat16 / integer keypoints are matched in float32: their
+    # cells (grid rule) round as the float32 copy's
+    kpts = at_least_float32(src_kpts).to(src_feats.device)
     chunk_size = max(1, int(chunk_size))
     match = _match_grid if rule.argmax == 'grid' else _match_pixel
     preds = [
         match(src_feats[i:i + chunk_size], tgt_feats[i:i + chunk_size],
-              src_kpts[i:i + chunk_size], image_size, rule.similarity)
+              kpts[i:i + chunk_size], image_size, rule.similarity)
         for i in range(0, src_feats.shape[0], chunk_size)
     ]
-    return torch.cat(preds, dim=0)
+    return torch.cat(preds, dim=0).to(out_dtype)

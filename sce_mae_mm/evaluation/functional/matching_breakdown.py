@@ -1,8 +1,9 @@
 """Where matching errors come from (issue 19 §1): near, mirrored, far.
 
-Pure numpy on ``(N, K, 2)`` predictions and ground truth of one pair group
-(any pixel frame; ``scale`` converts the distances to the reporting frame,
-DVE's 70-px frame in :class:`MAFLMatchingMetric`):
+Numpy on ``(N, K, 2)`` predictions and ground truth of one pair group (any
+pixel frame; ``scale`` converts the distances to the reporting frame, DVE's
+70-px frame in :class:`MAFLMatchingMetric`); arrays or tensors of any real
+dtype (bfloat16 and integers included) are converted to float64:
 
 * ``within_{t}px``: fraction of the N x K landmarks matched within ``t``
   px (reporting frame, ``error <= t``);
@@ -17,6 +18,8 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ...dtypes import as_float64_array
+
 __all__ = [
     'landmark_errors', 'within_rates', 'mirror_flags', 'far_flags',
     'matching_breakdown'
@@ -28,8 +31,10 @@ _WHERE = 'matching_breakdown (sce_mae_mm/evaluation/functional/' \
 
 
 def _check_points(pred: Array, gt: Array) -> Tuple[Array, Array]:
-    """(N, K, 2) float64 copies; ValueError if the shapes differ."""
-    pred, gt = np.asarray(pred, np.float64), np.asarray(gt, np.float64)
+    """(N, K, 2) float64 copies; ValueError if the shapes differ,
+    TypeError for bool / complex values."""
+    pred = as_float64_array(pred, 'pred', _WHERE)
+    gt = as_float64_array(gt, 'gt', _WHERE)
     if pred.ndim != 3 or pred.shape[-1] != 2 or pred.shape != gt.shape:
         raise ValueError(f'{_WHERE}: expected pred and gt of one (N, K, 2) '
                          f'shape, got {pred.shape} and {gt.shape}')
@@ -51,7 +56,7 @@ def within_rates(errors: Array,
         errors: (N, K) errors in the reporting frame.
         thresholds: radii in the same frame.
     """
-    errors = np.asarray(errors, np.float64)
+    errors = as_float64_array(errors, 'errors', _WHERE)
     return {f'within_{t:g}px': float((errors <= t).mean())
             for t in thresholds}
 

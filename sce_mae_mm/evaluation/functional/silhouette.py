@@ -12,6 +12,8 @@ from typing import Optional
 
 import numpy as np
 
+from ...dtypes import as_float64_array
+
 __all__ = ['pairwise_distances', 'silhouette_score', 'tsne']
 
 
@@ -20,13 +22,13 @@ def pairwise_distances(x: np.ndarray, metric: str = 'euclidean'
     """Pairwise distances of the rows of ``x``.
 
     Args:
-        x: (N, D) points.
+        x: (N, D) points, an array or tensor of any real dtype.
         metric: ``'euclidean'`` or ``'cosine'`` (1 - cosine similarity).
 
     Returns:
         (N, N) float64 distances, 0 on the diagonal.
     """
-    x = np.asarray(x, np.float64)
+    x = as_float64_array(x, 'x', f'pairwise_distances ({__file__})')
     if metric == 'cosine':
         unit = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
         dist = 1. - unit @ unit.T
@@ -49,7 +51,7 @@ def silhouette_score(x: np.ndarray, labels: np.ndarray,
     alone in its class scores 0 (Rousseeuw 1987).
 
     Args:
-        x: (N, D) points.
+        x: (N, D) points, an array or tensor of any real dtype.
         labels: (N,) integer class of each point (at least 2 classes).
         metric: see :func:`pairwise_distances`.
 
@@ -57,7 +59,7 @@ def silhouette_score(x: np.ndarray, labels: np.ndarray,
         float in [-1, 1]; higher = tighter, better separated classes.
     """
     labels = np.asarray(labels).reshape(-1)
-    x = np.asarray(x)
+    x = as_float64_array(x, 'x', f'silhouette_score ({__file__})')
     if x.ndim != 2 or len(x) != len(labels):
         raise ValueError(f'{__file__}: expected points (N, D) and labels (N,)'
                          f', got {x.shape} and {labels.shape}')
@@ -111,7 +113,7 @@ def tsne(x: np.ndarray, dim: int = 2, perplexity: float = 30.,
     """Exact t-SNE embedding of the rows of ``x``.
 
     Args:
-        x: (N, D) points (N >= 4).
+        x: (N, D) points (N >= 4), array or tensor of any real dtype.
         dim: embedding dimension.
         perplexity: effective neighbour count (clamped to (N - 1) / 3).
         iters: gradient steps (the first quarter with exaggeration 12).
@@ -121,7 +123,7 @@ def tsne(x: np.ndarray, dim: int = 2, perplexity: float = 30.,
     Returns:
         (N, dim) float64 embedding.
     """
-    x = np.asarray(x, np.float64)
+    x = as_float64_array(x, 'x', f'tsne ({__file__})')
     n = len(x)
     if x.ndim != 2 or n < 4:
         raise ValueError(f'{__file__}: t-SNE needs (N >= 4, D) points, got '

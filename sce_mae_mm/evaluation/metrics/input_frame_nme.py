@@ -26,6 +26,7 @@ from mmpose.registry import DATASETS, METRICS
 
 from sce_mae_mm.datasets.transforms.dve_crop import (apply_affine,
                                                      dve_crop_matrix)
+from sce_mae_mm.dtypes import as_float64_array
 
 _WHERE = 'InputFrameNME (sce_mae_mm/evaluation/metrics/input_frame_nme.py)'
 
@@ -43,11 +44,12 @@ def to_input_frame(points: np.ndarray, center: Sequence[float],
     Returns:
         (..., 2) float64 (x, y) in input pixels.
     """
-    center = np.asarray(center, np.float64).reshape(2)
-    scale = np.asarray(scale, np.float64).reshape(2)
-    size = np.asarray(input_size, np.float64).reshape(2)
-    return (np.asarray(points, np.float64) - center + 0.5 * scale) / scale \
-        * size
+    where = f'to_input_frame ({_WHERE})'
+    center = as_float64_array(center, 'center', where).reshape(2)
+    scale = as_float64_array(scale, 'scale', where).reshape(2)
+    size = as_float64_array(input_size, 'input_size', where).reshape(2)
+    points = as_float64_array(points, 'points', where)
+    return (points - center + 0.5 * scale) / scale * size
 
 
 def nme_percent(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray,
@@ -201,12 +203,13 @@ class InputFrameNME(BaseMetric):
                 if key not in sample:
                     raise KeyError(f'{_WHERE}: the data samples lack {key!r}'
                                    '; keep it in PackPoseInputs meta_keys')
-            pred = np.asarray(sample['pred_instances']['keypoints'],
-                              np.float64)[0]
-            gt = np.asarray(sample['gt_instances']['keypoints'],
-                            np.float64)[0]
-            vis = np.asarray(sample['gt_instances'].get(
-                'keypoints_visible', np.ones(gt.shape[:1])))
+            pred = as_float64_array(sample['pred_instances']['keypoints'],
+                                    'pred_instances.keypoints', _WHERE)[0]
+            gt = as_float64_array(sample['gt_instances']['keypoints'],
+                                  'gt_instances.keypoints', _WHERE)[0]
+            vis = as_float64_array(sample['gt_instances'].get(
+                'keypoints_visible', np.ones(gt.shape[:1])),
+                'gt_instances.keypoints_visible', _WHERE, allow_bool=True)
             vis = vis.reshape(-1) > 0
             args = (sample['input_center'], sample['input_scale'],
                     sample['input_size'])

@@ -7,17 +7,17 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmpose.registry import METRICS
 
+from ...dtypes import as_float64_array
 from ..functional.matching_breakdown import matching_breakdown
 
 _WHERE = ('MAFLMatchingMetric '
           '(sce_mae_mm/evaluation/metrics/matching_metric.py)')
 
 
-def _as_array(value) -> np.ndarray:
-    """(K, 2) float64 array of a data-sample field (tensor or array)."""
-    if hasattr(value, 'detach'):
-        value = value.detach().cpu().numpy()
-    arr = np.asarray(value, dtype=np.float64)
+def _as_array(value, key: str = 'value') -> np.ndarray:
+    """(K, 2) float64 array of a data-sample field (tensor of any real
+    dtype and device, or array)."""
+    arr = as_float64_array(value, key, _WHERE)
     return arr.reshape(-1, 2) if arr.size else arr
 
 
@@ -132,7 +132,7 @@ class MAFLMatchingMetric(BaseMetric):
         if key not in sample:
             raise KeyError(f'{_WHERE}: data sample lacks {key!r} (has '
                            f'{sorted(sample)}); {hint}')
-        value = _as_array(sample[key])
+        value = _as_array(sample[key], key)
         if shape and value.shape != shape:
             raise ValueError(f'{_WHERE}: {key} {value.shape} and the ground '
                              f'truth {shape} differ')

@@ -6,6 +6,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmpose.registry import METRICS
 
+from ...dtypes import as_float64_array
 from ..functional.silhouette import silhouette_score, tsne
 
 _WHERE = ('LandmarkSilhouetteMetric '
@@ -62,10 +63,8 @@ class LandmarkSilhouetteMetric(BaseMetric):
                     raise KeyError(f'{_WHERE}: data sample lacks {key!r} '
                                    f'(has {sorted(sample)}); run it through '
                                    'LandmarkMatcher.predict')
-                desc = sample[key]
-                if hasattr(desc, 'detach'):
-                    desc = desc.detach().cpu().numpy()
-                self.results.append(np.asarray(desc, np.float64))
+                self.results.append(
+                    as_float64_array(sample[key], key, _WHERE))
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Silhouette in descriptor space and of the t-SNE embeddings."""

@@ -25,6 +25,7 @@ from mmpretrain.models import VisionTransformer
 from torch import Tensor
 
 from ...checkpoint import CheckpointError, read_checkpoint
+from ...dtypes import to_parameter_dtype
 from ..utils.cover_and_stride import cover_and_stride
 
 __all__ = ['SCEViT', 'cls_patch_attention', 'stage1_encoder_state_dict']
@@ -251,11 +252,13 @@ class SCEViT(BaseModule):
         """mmpose backbone output.
 
         Args:
-            x: (B, 3, 96 + 2c, 96 + 2c) normalised images.
+            x: (B, 3, 96 + 2c, 96 + 2c) normalised images, any floating
+                dtype (cast to the weights' dtype).
 
         Returns:
             tuple[Tensor]: ``((B, C, 96/stride, 96/stride),)``.
         """
+        x = to_parameter_dtype(x, self, 'x', f'SCEViT.forward ({__file__})')
         if self.stride == self.patch_size:
             return (self.last_map(self._centre(x)), )
         return (self.dense_map(x), )
@@ -272,6 +275,8 @@ class SCEViT(BaseModule):
             ``cls_attn`` (B, N) head-averaged CLS-to-patch attention of
             that block (rows sum to 1).
         """
+        x = to_parameter_dtype(x, self, 'x',
+                               f'SCEViT.forward_features ({__file__})')
         block = self.vit.layers[self.layer_index]
         store: Dict[str, Tensor] = {}
 

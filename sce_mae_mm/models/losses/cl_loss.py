@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
+from ...dtypes import at_least_float32, autocast_off, check_floating
 from .lcr_loss import check_token_set
 
 _WHERE = 'sce_mae_mm/models/losses/cl_loss.py'
@@ -63,6 +64,7 @@ def grid_positions(height: int,
     return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=-1)
 
 
+@autocast_off
 def cl_token_loss(feats: Tensor,
                   positions: Tensor,
                   valid: Optional[Tensor] = None,
@@ -72,8 +74,10 @@ def cl_token_loss(feats: Tensor,
 
     Args:
         feats (Tensor): (B, T, D) features (cosine similarity is taken, so
-            they need not be unit length).
-        positions (Tensor): (B, T, 2) locations in input pixels (x, y).
+            they need not be unit length); float64, float32, float16 or
+            bfloat16.
+        positions (Tensor): (B, T, 2) locations in input pixels (x, y), any
+            floating or integer dtype.
         valid (Tensor, optional): (B, T) bool, False for padding; padded
             tokens are neither anchors nor softmax candidates.
         scale (float): multiplier of the cosine similarity (CL: 7).
@@ -81,15 +85,16 @@ def cl_token_loss(feats: Tensor,
 
     Returns:
         Tensor: scalar, ``mean_b mean_i sum_j d_ij^power p(j | i)`` over the
-        valid tokens.
+        valid tokens, in ``feats``'s dtype (float32 for float16 / bfloat16).
     """
-    valid = check_token_set(feats, positions, valid,
-                            f'cl_token_loss ({_WHERE})')
+    where = f'cl_token_loss ({_WHERE})'
+    valid = check_token_set(feats, positions, valid, where)
+    feats = at_least_float32(check_floating(feats, 'feats', where))
     unit = F.normalize(feats, dim=-1)
     logits = scale * torch.einsum('bid,bjd->bij', unit, unit)
     logits = logits.masked_fill(~valid[:, None, :], float('-inf'))
     prob = logits.softmax(dim=-1)
-    pos = positions.to(prob.dtype)
+    pos = positions.to(feats.dtype)  # cdist: no half kernels
     dist = torch.cdist(pos, pos, compute_mode='donot_use_mm_for_euclid_dist')
     per_anchor = (dist.pow(power) * prob).sum(-1)  # (B, T)
     anchors = valid.to(per_anchor.dtype)
@@ -112,7 +117,8 @@ def cl_loss(feats: Tensor,
         power (float): exponent of the pixel distance (CL: 0.5).
 
     Returns:
-        Tensor: scalar loss, averaged over locations and images.
+        Tensor: scalar loss, averaged over locations and images, in
+        ``feats``'s dtype (float32 for float16 / bfloat16).
     """
     if feats.dim() != 4:
         raise ValueError(f'cl_loss ({_WHERE}): expected feats of shape '

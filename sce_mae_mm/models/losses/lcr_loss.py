@@ -27,6 +27,8 @@ import torch
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
+from ...dtypes import at_least_float32, autocast_off, check_floating
+
 DISTANCE_UNITS = ('cell', 'pixel')
 
 
@@ -103,6 +105,7 @@ def _check_inputs(feats: Tensor, positions: Tensor, attentive: Tensor,
     """Validate the arguments of :func:`lcr_loss`; return the valid mask."""
     where = 'lcr_loss (sce_mae_mm/models/losses/lcr_loss.py)'
     valid = check_token_set(feats, positions, valid, where)
+    check_floating(feats, 'feats', where)
     if attentive.shape != valid.shape or attentive.dtype != torch.bool:
         raise ValueError(f'{where}: expected a bool attentive mask of shape '
                          f'{tuple(valid.shape)}, got {attentive.dtype} '
@@ -110,6 +113,7 @@ def _check_inputs(feats: Tensor, positions: Tensor, attentive: Tensor,
     return valid
 
 
+@autocast_off
 def lcr_loss(feats: Tensor,
              positions: Tensor,
              attentive: Tensor,
@@ -123,8 +127,10 @@ def lcr_loss(feats: Tensor,
 
     Args:
         feats (Tensor): (B, T, D) projected features of the selected tokens
-            (unit length in SCE-MAE; not normalised here).
-        positions (Tensor): (B, T, 2) their grid coordinates (x, y).
+            (unit length in SCE-MAE; not normalised here); float64, float32,
+            float16 or bfloat16.
+        positions (Tensor): (B, T, 2) their grid coordinates (x, y), any
+            floating or integer dtype.
         attentive (Tensor): (B, T) bool, False for cluster centres.
         tau (float): softmax temperature.
         r_att_att, r_att_inatt, r_inatt_inatt (float): repellence weights.
@@ -135,9 +141,12 @@ def lcr_loss(feats: Tensor,
             patch size (8) in input pixels.
 
     Returns:
-        Tensor: scalar loss.
+        Tensor: scalar loss in ``feats``'s dtype; float32 for float16 /
+        bfloat16 feats (the softmax and its sums run in at least float32,
+        with autocast off).
     """
     valid = _check_inputs(feats, positions, attentive, valid)
+    feats = at_least_float32(feats)
     if loc_scale <= 0:
         raise ValueError('lcr_loss (sce_mae_mm/models/losses/lcr_loss.py): '
                          f'loc_scale must be positive, got {loc_scale!r}')

@@ -33,11 +33,15 @@ import torch.nn.functional as F
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
+from ...dtypes import at_least_float32, autocast_off, check_floating
+
 _WHERE = 'sce_mae_mm/models/losses/lead_loss.py'
 
 
 def _as_tokens(x: Tensor, name: str) -> Tensor:
-    """(B, C, h, w) map or (B, N, C) tokens -> unit (B, N, C) tokens."""
+    """(B, C, h, w) map or (B, N, C) tokens -> unit (B, N, C) tokens, in
+    at least float32."""
+    x = at_least_float32(check_floating(x, name, f'lead_loss ({_WHERE})'))
     if x.dim() == 4:
         x = x.flatten(2).transpose(1, 2)
     elif x.dim() != 3:
@@ -76,6 +80,7 @@ def _check_pairs(student: Tuple[Tensor, Tensor],
             f'{tuple(t_src.shape)} -> {tuple(t_tgt.shape)} (as tokens)')
 
 
+@autocast_off
 def lead_loss(student_src: Tensor,
               student_tgt: Tensor,
               teacher_src: Tensor,
@@ -97,7 +102,9 @@ def lead_loss(student_src: Tensor,
         tau_teacher (float): teacher temperature.
 
     Returns:
-        Tensor: scalar, ``mean_{b,i} sum_j p_T (log p_T - log p_S)``.
+        Tensor: scalar, ``mean_{b,i} sum_j p_T (log p_T - log p_S)``, in
+        the student's dtype promoted with the teacher's (float32 for
+        float16 / bfloat16 maps).
     """
     if tau_student <= 0 or tau_teacher <= 0:
         raise ValueError(f'lead_loss ({_WHERE}): temperatures must be '

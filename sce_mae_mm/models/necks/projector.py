@@ -10,6 +10,8 @@ import torch.nn.functional as F
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
+from ...dtypes import to_parameter_dtype
+
 
 @MODELS.register_module()
 class Projector(nn.Module):
@@ -40,7 +42,8 @@ class Projector(nn.Module):
         """Project a map.
 
         Args:
-            x (Tensor): (B, C, h, w) features, any h, w.
+            x (Tensor): (B, C, h, w) features, any h, w, any floating
+                dtype (cast to the weights' dtype).
 
         Returns:
             Tensor: (B, D, h, w), unit length over D when ``normalize``.
@@ -49,5 +52,7 @@ class Projector(nn.Module):
             raise ValueError(
                 'Projector (sce_mae_mm/models/necks/projector.py): expected '
                 f'a (B, {self.in_channels}, h, w) map, got {tuple(x.shape)}')
+        x = to_parameter_dtype(
+            x, self, 'x', 'Projector (sce_mae_mm/models/necks/projector.py)')
         x = self.fc2(self.act(self.fc1(x)))
         return F.normalize(x, dim=1) if self.normalize else x

@@ -20,6 +20,8 @@ import torch.nn.functional as F
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
+from ...dtypes import to_parameter_dtype
+
 _WHERE = 'SpatialProjector (sce_mae_mm/models/necks/spatial_projector.py)'
 PADDINGS = ('replicate', 'reflect', 'zeros')
 
@@ -86,7 +88,8 @@ class SpatialProjector(nn.Module):
         """Project a map.
 
         Args:
-            x (Tensor): (B, C, h, w) features, h = w = m * grid_size.
+            x (Tensor): (B, C, h, w) features, h = w = m * grid_size, any
+                floating dtype (cast to the weights' dtype).
 
         Returns:
             Tensor: (B, D, h, w), unit length over D when ``normalize``.
@@ -94,6 +97,7 @@ class SpatialProjector(nn.Module):
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f'{_WHERE}: expected a (B, {self.in_channels}, '
                              f'h, w) map, got {tuple(x.shape)}')
+        x = to_parameter_dtype(x, self, 'x', _WHERE)
         dil = self.dilation(*x.shape[-2:])
         pad = dil * (self.kernel_size // 2)
         if pad:

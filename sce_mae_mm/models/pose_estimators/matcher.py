@@ -21,6 +21,7 @@ from mmengine.model import BaseDataPreprocessor, BaseModel
 from mmpose.registry import MODELS
 from torch import Tensor
 
+from ...dtypes import as_float64_array, at_least_float32
 from ...evaluation.functional.matching import (match_landmarks,
                                                sample_descriptors)
 from ...evaluation.functional.matching_rules import (DVE_RULE,
@@ -252,12 +253,16 @@ class LandmarkMatcher(BaseModel):
 
     @staticmethod
     def _keypoints(data_samples: list, key: str) -> Tensor:
-        try:
-            kpts = [np.asarray(s.metainfo[key]) if key in s.metainfo else
-                    np.asarray(s.get(key).cpu()) for s in data_samples]
-        except (AttributeError, KeyError) as err:
-            raise KeyError(f'{_WHERE}: data samples lack {key!r} (pack them '
-                           'with PackMatchingInputs)') from err
+        """(B, K, 2) float32 ``key`` of the samples (metainfo or field;
+        arrays or tensors of any real dtype)."""
+        kpts = []
+        for sample in data_samples:
+            value = (sample.metainfo[key]
+                     if key in sample.metainfo else sample.get(key))
+            if value is None:
+                raise KeyError(f'{_WHERE}: data samples lack {key!r} (pack '
+                               'them with PackMatchingInputs)')
+            kpts.append(as_float64_array(value, key, _WHERE))
         return torch.as_tensor(
             np.stack(kpts), dtype=torch.float32).reshape(len(kpts), -1, 2)
 
@@ -274,7 +279,8 @@ class LandmarkMatcher(BaseModel):
             ``pred_diff_keypoints`` (K, 2) float32 numpy arrays, (x, y)
             pixels of the image the keypoints live in (with ``report_dve``
             also ``pred_same_dve_keypoints`` and ``pred_diff_dve_keypoints``),
-            and ``{same,diff}_landmark_descriptors`` (K, D).
+            and ``{same,diff}_landmark_descriptors`` (K, D) in the
+            descriptors' dtype (float32 for float16 / bfloat16).
         """
         if inputs.dim() != 5 or inputs.shape[1] != 1 + len(GROUPS):
             raise ValueError(f'{_WHERE}: expected (B, 3, 3, H, W) inputs '
@@ -291,7 +297,9 @@ class LandmarkMatcher(BaseModel):
             landmarks = self.landmark_descriptors(
                 desc[:, index], data_samples, f'{group}_keypoints',
                 image_size)
-            preds[f'{group}_landmark_descriptors'] = landmarks.cpu().numpy()
+            # numpy has no bfloat16: half descriptors come back as float32
+            preds[f'{group}_landmark_descriptors'] = at_least_float32(
+                landmarks).cpu().numpy()
         for i, sample in enumerate(data_samples):
             for key, value in preds.items():
                 sample.set_field(value[i], key)

@@ -35,6 +35,8 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
+from ...dtypes import at_least_float32
+
 DENSITY_MODES = ('knn', 'all')
 
 # delta below this is clamped before the log so that duplicated tokens
@@ -162,7 +164,8 @@ def density_peak_cluster(
     """Cluster the participating tokens of each image by density peaks.
 
     Args:
-        tokens (Tensor): (B, M, C) token features.
+        tokens (Tensor): (B, M, C) token features, any floating dtype
+            (float16 / bfloat16 are clustered in float32).
         num_clusters (int): number of centres ``K`` per image.
         k (int): neighbours of the DPC-kNN density (self included).
         mask (Tensor, optional): (B, M) bool, the tokens that take part
@@ -183,9 +186,9 @@ def density_peak_cluster(
     """
     mask = _check_inputs(tokens, num_clusters, k, mask, density)
     with torch.no_grad():
-        feats = tokens.detach()
-        if not feats.is_floating_point():
-            feats = feats.float()
+        # float16 / bfloat16 / integer tokens cluster in float32 (cdist has
+        # no half kernels; bf16 distances would tie)
+        feats = at_least_float32(tokens.detach())
         dist = pairwise_token_distances(feats)
         log_rho = log_density(dist, mask, k, density)
         if tie_break > 0:
