@@ -14,8 +14,9 @@
 # spatial projector (3x3 token-grid context, through which CARB's
 # approximation reaches the loss; `projector = 'Projector'` is the pointwise
 # one: measured on the synthetic benchmark, docs/benchmark.md), the split
-# attention from the clustering layer (`attention_layer_index`), f_loc in
-# grid cells (`distance_unit = 'pixel'`: input pixels).
+# attention from the clustering layer (another block:
+# `--cfg-options model.attention_layer_index=3`), f_loc in grid cells
+# (`distance_unit = 'pixel'`: input pixels).
 #
 # Point it at a stage-1 checkpoint:
 #   python tools/train.py configs/sce_mae_deit_s_stage2.py \
@@ -30,7 +31,6 @@ stage1_checkpoint = 'work_dirs/sce_mae_deit_s_stage1/epoch_400.pth'
 layer_index = 2  # 0-based block for the split and the clustering
 eta = 0.1  # attentive rate: 0.1 DeiT-T/S, 0.25 DeiT-B
 num_clusters = 4  # K_c
-attention_layer_index = None  # split attention layer; None = layer_index
 projector = 'SpatialProjector'  # 3x3 context; or 'Projector' (pointwise)
 distance_unit = 'cell'  # unit of f_loc = log(d + 1): 'cell' or 'pixel'
 
@@ -45,7 +45,6 @@ model = dict(
         mean=data_mean,
         std=data_std,
         bgr_to_rgb=True),
-    attention_layer_index=attention_layer_index,
     backbone=dict(
         type='SCEViT',
         arch=arch,

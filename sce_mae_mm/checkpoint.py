@@ -175,13 +175,15 @@ def _model_arch(model: torch.nn.Module) -> Optional[str]:
 
 
 def _group(keys: Sequence[str]) -> str:
-    """``backbone.vit.* (150), neck.projector.* (4)``-style summary."""
-    counts: Dict[str, int] = OrderedDict()
+    """``backbone.vit.* (150), neck.projector.* (4)``-style summary; a
+    group of one key shows the key."""
+    groups: Dict[str, List[str]] = OrderedDict()
     for key in keys:
         parts = key.split('.')
         stem = '.'.join(parts[:2]) + '.*' if len(parts) > 2 else key
-        counts[stem] = counts.get(stem, 0) + 1
-    return ', '.join(f'{k} ({n})' if n > 1 else k for k, n in counts.items())
+        groups.setdefault(stem, []).append(key)
+    return ', '.join(f'{k} ({len(v)})' if len(v) > 1 else v[0]
+                     for k, v in groups.items())
 
 
 def frozen_parts(model: torch.nn.Module) -> Tuple[str, ...]:

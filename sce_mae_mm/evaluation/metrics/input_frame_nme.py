@@ -27,7 +27,7 @@ from mmpose.registry import DATASETS, METRICS
 from sce_mae_mm.datasets.transforms.dve_crop import (apply_affine,
                                                      dve_crop_matrix)
 
-_WHERE = 'InputFrameNME (sce_mae_mm/evaluation/metrics/input_frame_nme.py)'
+_WHERE = 'InputFrameNME'
 
 
 def to_input_frame(points: np.ndarray, center: Sequence[float],

@@ -8,8 +8,7 @@ from mmpose.registry import METRICS
 
 from ..functional.silhouette import silhouette_score, tsne
 
-_WHERE = ('LandmarkSilhouetteMetric '
-          '(sce_mae_mm/evaluation/metrics/silhouette_metric.py)')
+_WHERE = 'LandmarkSilhouetteMetric'
 
 
 @METRICS.register_module()

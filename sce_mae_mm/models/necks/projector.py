@@ -47,7 +47,7 @@ class Projector(nn.Module):
         """
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
-                'Projector (sce_mae_mm/models/necks/projector.py): expected '
+                'Projector: expected '
                 f'a (B, {self.in_channels}, h, w) map, got {tuple(x.shape)}')
         x = self.fc2(self.act(self.fc1(x)))
         return F.normalize(x, dim=1) if self.normalize else x

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
-_WHERE = 'SpatialProjector (sce_mae_mm/models/necks/spatial_projector.py)'
+_WHERE = 'SpatialProjector'
 PADDINGS = ('replicate', 'reflect', 'zeros')
 
 

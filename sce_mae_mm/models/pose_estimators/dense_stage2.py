@@ -30,7 +30,7 @@ from torch import Tensor, nn
 
 from .stage2 import SCEMAEStage2
 
-_WHERE = 'DenseStage2 (sce_mae_mm/models/pose_estimators/dense_stage2.py)'
+_WHERE = 'DenseStage2'
 SECOND_VIEWS = ('batch', 'tps')
 _EPS = 1e-5  # DVE's log offset in U(r) = r^2 log r^2
 
@@ -131,8 +131,6 @@ class DenseStage2(SCEMAEStage2):
             of the batch) or ``'tps'`` (a TPS-warped copy).
         tps_args (dict, optional): :func:`random_tps_grid` parameters for
             ``second_view='tps'`` (DVE's training warp by default).
-        attention_layer_index (int, optional): unused (no split); accepted
-            so that configs derived from the SCE-MAE stage-2 config build.
         data_preprocessor (dict, optional): e.g. ``PoseDataPreprocessor``.
         init_cfg (dict, optional): mmengine initialisation config.
     """
@@ -143,7 +141,6 @@ class DenseStage2(SCEMAEStage2):
                  loss: Optional[dict] = None,
                  second_view: str = 'batch',
                  tps_args: Optional[dict] = None,
-                 attention_layer_index: Optional[int] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if second_view not in SECOND_VIEWS:
@@ -153,7 +150,6 @@ class DenseStage2(SCEMAEStage2):
             backbone=backbone,
             neck=neck,
             loss=dict(type='CLLoss') if loss is None else loss,
-            attention_layer_index=attention_layer_index,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.second_view = second_view
