@@ -15,7 +15,11 @@ mmengine's ``Runner`` it
 * writes checkpoints to a temporary name and renames them when complete, so
   a full disk never leaves a truncated ``epoch_N.pth`` (the error names the
   path);
-* routes attention through the fast path under CPU bf16 (``--amp``);
+* routes attention through the fast path under CPU bf16 (``--amp``) and,
+  when it trains with ``CPUBf16OptimWrapper``, sets the model up for it
+  (:func:`.amp.prepare_cpu_bf16`: fp32 losses, channels-last weights) once
+  the weights are initialised and loaded, before the first step, and logs
+  it;
 * trains epoch-based configs with :class:`ResumableEpochBasedTrainLoop`
   (a mid-epoch resume continues at the next batch).
 """
@@ -32,7 +36,8 @@ from mmpose.registry import RUNNERS
 
 from ..checkpoint import (check_checkpoint_fits, checkpoint_state_dict,
                           frozen_parts, read_checkpoint, required_parts)
-from .amp import install_fast_attention
+from .amp import (CPUBf16OptimWrapper, install_fast_attention,
+                  prepare_cpu_bf16)
 
 
 @RUNNERS.register_module()
@@ -76,7 +81,28 @@ class SCEMAERunner(Runner):
 
     # ------------------------------------------------------- checkpoints
     def load_or_resume(self) -> None:
-        """As mmengine's, but an auto-resume with no checkpoint says so."""
+        """As mmengine's, but an auto-resume with no checkpoint says so;
+        then the CPU bf16 set-up (the last step before training runs)."""
+        self._load_or_resume()
+        self._prepare_precision()
+
+    def _prepare_precision(self) -> None:
+        """:func:`.amp.prepare_cpu_bf16` when training with
+        ``CPUBf16OptimWrapper`` (after the weights are final: a random
+        init of a channels-last tensor draws other values)."""
+        if not isinstance(self.optim_wrapper, CPUBf16OptimWrapper):
+            return
+        model = self.model.module if is_model_wrapper(self.model) else (
+            self.model)
+        if getattr(model, '_sce_mae_bf16_ready', False):
+            return
+        counts = prepare_cpu_bf16(model)
+        self.logger.info(
+            f'CPU bf16 training: {counts["fp32_losses"]} loss modules run '
+            f'in fp32, {counts["attention"]} attention cores take the '
+            'explicit path, weights in channels-last layout')
+
+    def _load_or_resume(self) -> None:
         if self._has_loaded:
             return None
         if self._resume and self._load_from is None:
