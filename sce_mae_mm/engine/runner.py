@@ -11,7 +11,8 @@ mmengine's ``Runner`` it
   default all keys), a resume needs every key, ``load_from`` for training
   needs the frozen parts;
 * ``--resume`` with nothing to resume says so and trains from scratch; a
-  ``last_checkpoint`` naming a missing file is an error;
+  ``last_checkpoint`` naming a missing file is an error, and so is a bare
+  state dict (no ``meta``: not a resume point; the message names the file);
 * writes checkpoints to a temporary name and renames them when complete, so
   a full disk never leaves a truncated ``epoch_N.pth`` (the error names the
   path);
@@ -34,8 +35,9 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import find_latest_checkpoint
 from mmpose.registry import RUNNERS
 
-from ..checkpoint import (check_checkpoint_fits, checkpoint_state_dict,
-                          frozen_parts, read_checkpoint, required_parts)
+from ..checkpoint import (CheckpointError, check_checkpoint_fits,
+                          checkpoint_state_dict, frozen_parts,
+                          read_checkpoint, required_parts)
 from .amp import (CPUBf16OptimWrapper, install_fast_attention,
                   prepare_cpu_bf16)
 
@@ -139,6 +141,14 @@ class SCEMAERunner(Runner):
                         revise_keys: list = [(r'^module.', '')]) -> Dict:
         """Read, check the fit (see module doc) and load a checkpoint."""
         checkpoint = read_checkpoint(filename, map_location=map_location)
+        if self._load_purpose == 'resume' and 'meta' not in checkpoint:
+            raise CheckpointError(
+                f'--resume: checkpoint {filename} holds no "meta": it is '
+                'a bare state dict (keys '
+                f'{sorted(checkpoint)[:4]}), not a resume point; expected '
+                'a runner checkpoint with "meta" (epoch_N.pth / iter_N.pth '
+                'written by tools/train.py). To start training from these '
+                f'weights instead: --cfg-options load_from={filename}')
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else (
             self.model)
