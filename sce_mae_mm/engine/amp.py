@@ -6,9 +6,9 @@ on a CPU uses :class:`CPUBf16OptimWrapper`: the forward runs under
 optimiser state stay fp32 (master weights), and every loss module runs in
 fp32 (its inputs are cast up, autocast is off inside it): set up once, in
 the open, by :func:`prepare_cpu_bf16` (``SCEMAERunner`` calls it before
-the first training step; the wrapper refuses a model that is not set up). ``tools/test.py
---amp`` sets ``fp16=True`` on the val/test loops, whose mmengine
-``autocast`` is CPU bf16 on a CPU. On CUDA ``--amp`` keeps mmengine's
+the first training step; the wrapper refuses a model that is not set up).
+``tools/test.py --amp`` sets ``fp16=True`` on the val/test loops, whose
+mmengine ``autocast`` is CPU bf16 on a CPU. On CUDA ``--amp`` keeps mmengine's
 behaviour (:func:`apply_amp`).
 
 Under CPU bf16, torch's fused ("flash") attention backward is slow;

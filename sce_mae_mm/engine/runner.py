@@ -36,10 +36,9 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 from mmpose.registry import RUNNERS
 
 from ..checkpoint import (CheckpointError, check_checkpoint_fits,
-                          checkpoint_state_dict, frozen_parts,
-                          read_checkpoint, required_parts)
-from .amp import (CPUBf16OptimWrapper, install_fast_attention,
-                  prepare_cpu_bf16)
+                          checkpoint_state_dict, frozen_parts, read_checkpoint,
+                          required_parts)
+from .amp import CPUBf16OptimWrapper, install_fast_attention, prepare_cpu_bf16
 
 
 @RUNNERS.register_module()

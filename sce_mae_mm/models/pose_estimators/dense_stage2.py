@@ -28,8 +28,7 @@ from mmpose.registry import MODELS
 from torch import Tensor, nn
 
 from ...datasets.transforms.tps_warp import (SD_NAMES, sample_tps_params,
-                                             tps_sampling_grid,
-                                             tps_warp_image)
+                                             tps_sampling_grid, tps_warp_image)
 from .stage2 import SCEMAEStage2
 
 _WHERE = 'DenseStage2'
