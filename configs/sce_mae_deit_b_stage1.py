@@ -2,8 +2,9 @@
 # Everything else (paper settings, lr scaling rule) as in the DeiT-T config.
 _base_ = ['./sce_mae_deit_t_stage1.py']
 
-arch = 'deit-b'
-embed_dims = 768
+widths = _base_.deit.b  # noqa: F821
+arch = widths.arch
+embed_dims = widths.embed_dims
 model = dict(
     backbone=dict(arch=arch),
     neck=dict(embed_dim=embed_dims))

@@ -2,8 +2,12 @@
 # Everything else as in the DeiT-S config.
 _base_ = ['./sce_mae_deit_s_stage2.py']
 
+widths = _base_.deit.b  # noqa: F821
 model = dict(
     backbone=dict(
-        arch='deit-b',
+        arch=widths.arch,
         checkpoint='work_dirs/sce_mae_deit_b_stage1/epoch_400.pth'),
-    neck=dict(in_channels=768, out_channels=256, eta=0.25))
+    neck=dict(
+        in_channels=widths.embed_dims,
+        out_channels=widths.proj_dims,
+        eta=0.25))

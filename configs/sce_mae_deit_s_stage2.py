@@ -5,8 +5,8 @@
 # for DeiT-B), K_c = 4 clusters, split and clustering on layer index 2 (the
 # third block, Table S4), repellence r_att-att = 5, r_att-inatt = 5,
 # r_inatt-inatt = 2 (paper section 4). Projector output D = 128 for DeiT-S
-# (64 for DeiT-T, 256 for DeiT-B, the dimensions of paper Table 1; change
-# `proj_dims` for the other rows).
+# (64 for DeiT-T, 256 for DeiT-B, the dimensions of paper Table 1; the
+# other rows: --cfg-options model.neck.out_channels=D).
 # Our defaults where the paper is silent: tau = 1/7 (ContrastLandmark's x7
 # cosine scaling), DPC-kNN density with k = 5, centre-feature approximation,
 # AdamW lr 1e-3 weight decay 0.05, batch 64, 10 epochs, 1 warm-up epoch then
@@ -14,23 +14,23 @@
 # spatial projector (3x3 token-grid context, through which CARB's
 # approximation reaches the loss; `projector = 'Projector'` is the pointwise
 # one: measured on the synthetic benchmark, docs/benchmark.md), the split
-# attention from the clustering layer (`attention_layer_index`), f_loc in
-# grid cells (`distance_unit = 'pixel'`: input pixels).
+# attention from the clustering layer (another block:
+# `--cfg-options model.attention_layer_index=3`), f_loc in grid cells
+# (`distance_unit = 'pixel'`: input pixels).
 #
 # Point it at a stage-1 checkpoint:
 #   python tools/train.py configs/sce_mae_deit_s_stage2.py \
 #       --cfg-options model.backbone.checkpoint=work_dirs/.../epoch_400.pth
-_base_ = ['./_base_/default_runtime.py']
+_base_ = ['./_base_/default_runtime.py', './_base_/models/deit.py']
 
 # ---------------------------------------------------------------- model
-arch = 'deit-s'  # mmpretrain ViT arch: deit-t / deit-s / deit-b
-embed_dims = 384  # 192 / 384 / 768
-proj_dims = 128  # projector output D: 64 / 128 / 256
+# arch, encoder width and projector output D (128 for DeiT-S) from
+# configs/_base_/models/deit.py
+widths = _base_.deit.s  # noqa: F821
 stage1_checkpoint = 'work_dirs/sce_mae_deit_s_stage1/epoch_400.pth'
 layer_index = 2  # 0-based block for the split and the clustering
 eta = 0.1  # attentive rate: 0.1 DeiT-T/S, 0.25 DeiT-B
 num_clusters = 4  # K_c
-attention_layer_index = None  # split attention layer; None = layer_index
 projector = 'SpatialProjector'  # 3x3 context; or 'Projector' (pointwise)
 distance_unit = 'cell'  # unit of f_loc = log(d + 1): 'cell' or 'pixel'
 
@@ -45,10 +45,9 @@ model = dict(
         mean=data_mean,
         std=data_std,
         bgr_to_rgb=True),
-    attention_layer_index=attention_layer_index,
     backbone=dict(
         type='SCEViT',
-        arch=arch,
+        arch=widths.arch,
         patch_size=8,
         img_size=96,
         layer_index=layer_index,
@@ -57,8 +56,8 @@ model = dict(
         checkpoint=stage1_checkpoint),
     neck=dict(
         type='CARB',
-        in_channels=embed_dims,
-        out_channels=proj_dims,
+        in_channels=widths.embed_dims,
+        out_channels=widths.proj_dims,
         eta=eta,
         num_clusters=num_clusters,
         knn=5,

@@ -11,11 +11,12 @@
 # different batch run `tools/train.py ... --auto-scale-lr` and MMEngine
 # rescales lr by (batch_size * N) / auto_scale_lr.base_batch_size.
 # Mixed precision on a GPU: `tools/train.py ... --amp`.
-_base_ = ['./_base_/default_runtime.py']
+_base_ = ['./_base_/default_runtime.py', './_base_/models/deit.py']
 
 # ---------------------------------------------------------------- model
-arch = 'deit-t'  # mmpretrain ViT arch: deit-t / deit-s / deit-b
-embed_dims = 192  # 192 / 384 / 768 for deit-t / s / b
+widths = _base_.deit.t  # noqa: F821
+arch = widths.arch  # mmpretrain ViT arch (configs/_base_/models/deit.py)
+embed_dims = widths.embed_dims
 patch_size = 8
 img_size = 96
 num_patches = (img_size // patch_size)**2  # 144

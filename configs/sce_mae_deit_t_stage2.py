@@ -2,8 +2,12 @@
 # Everything else as in the DeiT-S config.
 _base_ = ['./sce_mae_deit_s_stage2.py']
 
+widths = _base_.deit.t  # noqa: F821
 model = dict(
     backbone=dict(
-        arch='deit-t',
+        arch=widths.arch,
         checkpoint='work_dirs/sce_mae_deit_t_stage1/epoch_400.pth'),
-    neck=dict(in_channels=192, out_channels=64, eta=0.1))
+    neck=dict(
+        in_channels=widths.embed_dims,
+        out_channels=widths.proj_dims,
+        eta=0.1))

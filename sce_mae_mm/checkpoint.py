@@ -8,8 +8,12 @@ re-enabling arbitrary unpickling, this module allow-lists exactly the few
 types MMEngine writes. Any other pickled global is still refused by torch's
 restricted unpickler, before it can run.
 
-Imported first by ``import sce_mae_mm``; nothing else in the project touches
-``torch.serialization``.
+``import sce_mae_mm`` leaves ``torch.serialization`` as it was: the
+project's loaders (:func:`read_checkpoint`, which the runner, ``SCEViT``,
+the ``Pretrained`` init and the inference API go through) allow-list these
+types only while they load (:func:`checkpoint_safe_globals`).
+:func:`register_safe_globals` allow-lists them for the whole process, for
+code that calls ``torch.load`` or mmengine's ``load_checkpoint`` itself.
 
 The second half reads checkpoints for the project's loaders
 (:func:`read_checkpoint`: every failure names the file) and refuses a
@@ -17,11 +21,13 @@ checkpoint that does not fit a model (:func:`check_checkpoint_fits`: size
 mismatches and missing parts name the file, the model's arch and the
 tensors), where mmengine's ``load_checkpoint`` only warns.
 """
+import contextlib
 import os.path as osp
 import pickle
 import re
 from collections import OrderedDict
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import (Callable, Dict, Iterator, List, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 import torch
@@ -73,7 +79,9 @@ RUNNER_CHECKPOINT_GLOBALS: List[Union[object, Tuple[Callable, str]]] = [
 
 
 def register_safe_globals() -> None:
-    """Allow-list :data:`RUNNER_CHECKPOINT_GLOBALS` for ``torch.load``.
+    """Allow-list :data:`RUNNER_CHECKPOINT_GLOBALS` for ``torch.load`` in
+    this whole process (the project's own loaders need no call: they use
+    :func:`checkpoint_safe_globals`).
 
     torch < 2.4 has no allow-list (and loads with ``weights_only=False`` by
     default): nothing to register there. torch < 2.6 takes no
@@ -81,13 +89,33 @@ def register_safe_globals() -> None:
     """
     if not hasattr(torch.serialization, 'add_safe_globals'):
         return
+    torch.serialization.add_safe_globals(_entries())
+
+
+def _entries() -> list:
+    """:data:`RUNNER_CHECKPOINT_GLOBALS` as this torch takes them."""
     entries = RUNNER_CHECKPOINT_GLOBALS
     if digit_version(torch.__version__) < digit_version('2.6.0'):
         entries = [g for g in entries if not isinstance(g, tuple)]
-    torch.serialization.add_safe_globals(entries)
+    return list(entries)
 
 
-register_safe_globals()
+@contextlib.contextmanager
+def checkpoint_safe_globals() -> Iterator[None]:
+    """Allow-list :data:`RUNNER_CHECKPOINT_GLOBALS` inside the block only;
+    torch's allow-list is restored afterwards (a no-op on torch < 2.4)."""
+    ser = torch.serialization
+    if not all(hasattr(ser, name) for name in (
+            'add_safe_globals', 'get_safe_globals', 'clear_safe_globals')):
+        yield
+        return
+    saved = list(ser.get_safe_globals())
+    ser.add_safe_globals(_entries())
+    try:
+        yield
+    finally:
+        ser.clear_safe_globals()
+        ser.add_safe_globals(saved)
 
 
 # --------------------------------------------------------------------------
@@ -126,7 +154,8 @@ def read_checkpoint(filename: str, map_location='cpu') -> dict:
     if '://' not in name and not osp.isfile(name):
         raise FileNotFoundError(f'checkpoint {name}: file not found')
     try:
-        ckpt = _load_checkpoint(name, map_location=map_location)
+        with checkpoint_safe_globals():
+            ckpt = _load_checkpoint(name, map_location=map_location)
     except pickle.UnpicklingError as err:
         raise pickle.UnpicklingError(f'checkpoint {name}: {err}') from err
     except Exception as err:  # torch raises RuntimeError, EOFError, ...
@@ -175,13 +204,15 @@ def _model_arch(model: torch.nn.Module) -> Optional[str]:
 
 
 def _group(keys: Sequence[str]) -> str:
-    """``backbone.vit.* (150), neck.projector.* (4)``-style summary."""
-    counts: Dict[str, int] = OrderedDict()
+    """``backbone.vit.* (150), neck.projector.* (4)``-style summary; a
+    group of one key shows the key."""
+    groups: Dict[str, List[str]] = OrderedDict()
     for key in keys:
         parts = key.split('.')
         stem = '.'.join(parts[:2]) + '.*' if len(parts) > 2 else key
-        counts[stem] = counts.get(stem, 0) + 1
-    return ', '.join(f'{k} ({n})' if n > 1 else k for k, n in counts.items())
+        groups.setdefault(stem, []).append(key)
+    return ', '.join(f'{k} ({len(v)})' if len(v) > 1 else v[0]
+                     for k, v in groups.items())
 
 
 def frozen_parts(model: torch.nn.Module) -> Tuple[str, ...]:

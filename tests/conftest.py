@@ -24,3 +24,13 @@ def synthetic_manifest(synthetic_root) -> dict:
     ``sce_mae_mm.datasets.synthetic.make_synthetic_faces``)."""
     with open(synthetic_root / 'synthetic_manifest.json') as f:
         return json.load(f)
+
+
+@pytest.fixture(scope='session', autouse=True)
+def runner_checkpoint_globals():
+    """The tests read runner checkpoints with plain ``torch.load`` and
+    mmengine's ``load_checkpoint``, as a user who allow-lists mmengine's
+    types once does; ``import sce_mae_mm`` itself leaves torch's allow-list
+    alone (checked in a fresh process, tests/test_packaging.py)."""
+    from sce_mae_mm.checkpoint import register_safe_globals
+    register_safe_globals()

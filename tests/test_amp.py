@@ -19,7 +19,8 @@ from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
 
 from sce_mae_mm.engine import (apply_amp, build_tool_runner, decide_bf16,
-                               install_fast_attention, install_fp32_losses)
+                               install_fast_attention, install_fp32_losses,
+                               prepare_cpu_bf16)
 from sce_mae_mm.engine.amp import _explicit_attention
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,6 +123,8 @@ def _stage1_losses(synthetic_root: Path, bf16: bool,
     wcfg.type = 'CPUBf16OptimWrapper' if bf16 else 'OptimWrapper'
     wcfg.optimizer.lr = 1e-3
     wrapper = build_optim_wrapper(model, wcfg)
+    if bf16:
+        prepare_cpu_bf16(model)  # what SCEMAERunner does before step one
     from mmpretrain.structures import DataSample
     gen = torch.Generator().manual_seed(1)
     images = torch.randint(0, 256, (8, 3, 96, 96), dtype=torch.uint8,

@@ -144,8 +144,8 @@ def test_runner_checkpoint_loads_in_fresh_process(tmp_path):
     """No HistoryBuffer exists yet in a new process: loading still works."""
     runner = _toy_runner(tmp_path)
     runner.train()
-    code = ('import sce_mae_mm, torch; '
-            f'ck = torch.load({str(tmp_path / "iter_2.pth")!r}); '
+    code = ('from sce_mae_mm.checkpoint import read_checkpoint; '
+            f'ck = read_checkpoint({str(tmp_path / "iter_2.pth")!r}); '
             "print(sorted(ck['message_hub']['log_scalars'])[:1])")
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True,
                           text=True, timeout=120)

@@ -132,7 +132,7 @@ def test_head_learns_a_fixed_point():
 
 def test_head_bad_input_raises():
     head = build_head()
-    with pytest.raises(ValueError, match='intermediate_heatmap_head.py'):
+    with pytest.raises(ValueError, match='IntermediateHeatmapHead'):
         head((torch.randn(1, 11, 6, 6), ))
     with pytest.raises(KeyError, match='GenerateTarget'):
         head.loss((torch.randn(1, 12, 6, 6), ), [PoseDataSample()])

@@ -189,7 +189,7 @@ def test_input_frame_nme_errors_name_the_metric():
     metric = input_frame_metric()
     bad = det_sample(np.zeros((5, 2)), np.ones((5, 2)), (0, 0, 10, 10))
     del bad['input_scale']
-    with pytest.raises(KeyError, match='input_frame_nme.py'):
+    with pytest.raises(KeyError, match='InputFrameNME'):
         metric.process({}, [bad])
     with pytest.raises(ValueError, match='two'):
         input_frame_metric(indices=(0, ))

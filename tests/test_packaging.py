@@ -217,3 +217,41 @@ def test_safe_globals_pairs_only_where_torch_takes_them(
     checkpoint.register_safe_globals()
     assert any(isinstance(g, tuple) for g in added) == pairs
     assert checkpoint.HistoryBuffer in added
+
+
+def test_import_leaves_torch_safe_globals_alone(tmp_path):
+    """``import sce_mae_mm`` registers components and nothing else: torch's
+    allow-list is the same before and after, and after the project's
+    loaders read a runner checkpoint (they allow-list only while loading)."""
+    from collections import OrderedDict
+
+    from mmengine.logging import HistoryBuffer
+    from mmengine.utils import digit_version
+    path = tmp_path / 'runner.pth'
+    buffer = HistoryBuffer()
+    buffer.update(1.)
+    torch.save({'state_dict': OrderedDict(w=torch.ones(2)),
+                'meta': {'epoch': 1},
+                'message_hub': {'log_scalars': {'loss': buffer}}}, path)
+    code = (
+        'import torch.serialization as s\n'
+        'import mmengine.runner, mmpose.models, mmpretrain.models\n'
+        'before = set(s.get_safe_globals())  # torch keeps a set\n'
+        'import sce_mae_mm\n'
+        'assert set(s.get_safe_globals()) == before, "import changed it"\n'
+        'from sce_mae_mm.checkpoint import read_checkpoint\n'
+        f'ck = read_checkpoint({str(path)!r})\n'
+        "assert ck['message_hub']['log_scalars']['loss'].current() == 1.\n"
+        'assert set(s.get_safe_globals()) == before, "loading changed it"\n'
+        'try:\n'
+        f'    torch_ck = s.load({str(path)!r})\n'
+        'except Exception as err:\n'
+        "    print('plain torch.load refused:', type(err).__name__)\n")
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    # torch >= 2.6 loads weights only by default: without the allow-list a
+    # plain load of the runner checkpoint is refused, so nothing leaked
+    if hasattr(torch.serialization, 'get_safe_globals') and digit_version(
+            torch.__version__) >= digit_version('2.6.0'):
+        assert 'plain torch.load refused' in proc.stdout

@@ -239,3 +239,21 @@ def test_non_finite_weights_never_saved(tmp_path):
     # registered in the runtime config every sce_mae_mm config inherits
     cfg = Config.fromfile(str(TOY_CFG))
     assert dict(type='NonFiniteLossHook') in cfg.custom_hooks
+
+
+def test_resume_from_a_bare_state_dict_names_the_file(tmp_path):
+    """``tools/train.py --resume W.pth`` where W.pth is weights only: an
+    error naming the file and the runner checkpoint (with ``meta``) that a
+    resume needs, not mmengine's ``KeyError: 'meta'``."""
+    bare = tmp_path / 'weights_only.pth'
+    torch.save({'linear.weight': torch.zeros(1, 4),
+                'linear.bias': torch.zeros(1)}, bare)
+    proc = subprocess.run(
+        [sys.executable, 'tools/train.py', str(TOY_CFG), '--work-dir',
+         str(tmp_path / 'work'), '--resume', str(bare)],
+        cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert str(bare) in last and '"meta"' in last, last
+    assert 'runner checkpoint' in last and 'resume point' in last
+    assert "KeyError: 'meta'" not in proc.stderr

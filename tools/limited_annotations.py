@@ -43,11 +43,10 @@ import numpy as np
 from mmengine.config import Config, DictAction
 from mmengine.device import get_device
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 from mmpose.registry import DATASETS
 
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
-from sce_mae_mm.engine import apply_amp, decide_bf16, install_fast_attention
+from sce_mae_mm.engine import apply_amp, build_tool_runner, decide_bf16
 
 DEFAULT_CONFIG = 'configs/detection/sce_mae_deit_s_aflw_m_limited.py'
 #: paper Table 3, SCE-MAE, AFLW_M NME (%) per number of training images
@@ -299,8 +298,7 @@ def main(argv=None) -> str:
                                    f'n{size}_seed{seed}')
                 run_cfg = subset_config(dim_cfg, indices, seed, epochs,
                                         times, run_dir)
-                runner = Runner.from_cfg(run_cfg)
-                install_fast_attention(runner.model)
+                runner = build_tool_runner(run_cfg)
                 runner.train()
                 metrics = runner.test()
                 keys = [k for k in metrics

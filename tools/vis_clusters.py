@@ -33,10 +33,11 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
-from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmengine.runner.checkpoint import load_state_dict
 from mmpose.registry import DATASETS, MODELS
 
 import sce_mae_mm  # noqa: F401
+from sce_mae_mm.checkpoint import read_checkpoint
 
 
 def parse_args() -> argparse.Namespace:
@@ -62,7 +63,7 @@ def load_weights(model: torch.nn.Module, checkpoint: str) -> None:
     Raises:
         RuntimeError: the checkpoint has neither layout.
     """
-    ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+    ckpt = read_checkpoint(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
     if any(k.startswith('backbone.vit.') for k in state):  # stage 2
         load_state_dict(model, state, strict=True)

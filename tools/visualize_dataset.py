@@ -92,11 +92,14 @@ def manifest_sheets(root: str, out: str, num: int, size: int) -> None:
     per = max(1, num // len(by_set))
     for items in by_set.values():
         picked += items[:per]
+    from sce_mae_mm.datasets.transforms.load_image import (describe_source,
+                                                           read_image_bgr)
+    manifest = osp.join(root, 'synthetic_manifest.json')
     t5, t68 = [], []
     for face in picked:
-        img = cv2.imread(osp.join(root, face['root'], face['file']))
-        if img is None:
-            raise OSError(f'cannot read {face["file"]}')
+        img = read_image_bgr(
+            osp.join(root, face['root'], face['file']),
+            describe_source(manifest, f'face {faces.index(face)}'))
         label = f'{face["dataset"]} {face["split"].split("_")[-1]}'
         t5.append(tile(img, face['kpts5'], _COL5, size, label))
         col68 = [c for idx, c in _GROUPS68 for _ in idx]

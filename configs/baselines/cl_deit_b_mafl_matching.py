@@ -6,12 +6,13 @@
 #       work_dirs/cl_deit_b_stage2/best_matching_diff_epoch_N.pth
 _base_ = ['../matching/sce_mae_deit_b_mafl_matching.py']
 
+widths = _base_.deit.b  # noqa: F821
 model = dict(
     neck=dict(
         _delete_=True,
         type='CLDistiller',
-        in_channels=768,
-        out_channels=256,
+        in_channels=widths.embed_dims,
+        out_channels=widths.proj_dims,
         kernel_size=1,
         softmax_mul=7.,
         train_size=24,

@@ -2,8 +2,10 @@
 # projector (the paper reports CL on DeiT-T/S only). See cl_deit_s_stage2.py.
 _base_ = ['./cl_deit_s_stage2.py']
 
+widths = _base_.deit.b  # noqa: F821
 model = dict(
     backbone=dict(
-        arch='deit-b',
+        arch=widths.arch,
         checkpoint='work_dirs/sce_mae_deit_b_stage1/epoch_400.pth'),
-    neck=dict(in_channels=768, out_channels=256))
+    neck=dict(
+        in_channels=widths.embed_dims, out_channels=widths.proj_dims))

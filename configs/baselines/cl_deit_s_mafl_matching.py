@@ -6,12 +6,13 @@
 #       work_dirs/cl_deit_s_stage2/best_matching_diff_epoch_N.pth
 _base_ = ['../matching/sce_mae_deit_s_mafl_matching.py']
 
+widths = _base_.deit.s  # noqa: F821
 model = dict(
     neck=dict(
         _delete_=True,
         type='CLDistiller',
-        in_channels=384,
-        out_channels=128,
+        in_channels=widths.embed_dims,
+        out_channels=widths.proj_dims,
         kernel_size=1,
         softmax_mul=7.,
         train_size=24,

@@ -20,8 +20,7 @@
 # cl_projector_deit_s_stage2.py.
 _base_ = ['../sce_mae_deit_s_stage2.py']
 
-embed_dims = 384
-proj_dims = 128
+widths = _base_.deit.s  # noqa: F821
 max_epochs = 10
 base_lr = 1e-3
 val_pairs_images = 2000  # MAFL training images of the selection pairs
@@ -47,8 +46,8 @@ model = dict(
     neck=dict(
         _delete_=True,
         type='CLDistiller',
-        in_channels=embed_dims,
-        out_channels=proj_dims,
+        in_channels=widths.embed_dims,
+        out_channels=widths.proj_dims,
         kernel_size=1,
         softmax_mul=7.,
         train_size=24,

@@ -2,8 +2,10 @@
 # projector (paper Tables S2/S3 "CL, DeiT-T"). See cl_deit_s_stage2.py.
 _base_ = ['./cl_deit_s_stage2.py']
 
+widths = _base_.deit.t  # noqa: F821
 model = dict(
     backbone=dict(
-        arch='deit-t',
+        arch=widths.arch,
         checkpoint='work_dirs/sce_mae_deit_t_stage1/epoch_400.pth'),
-    neck=dict(in_channels=192, out_channels=64))
+    neck=dict(
+        in_channels=widths.embed_dims, out_channels=widths.proj_dims))

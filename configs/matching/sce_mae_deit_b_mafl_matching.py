@@ -4,6 +4,7 @@
 #       work_dirs/sce_mae_deit_b_stage2/epoch_10.pth
 _base_ = ['./sce_mae_deit_s_mafl_matching.py']
 
+widths = _base_.deit.b  # noqa: F821
 model = dict(
-    backbone=dict(arch='deit-b'),
-    neck=dict(in_channels=768, out_channels=256))
+    backbone=dict(arch=widths.arch),
+    neck=dict(in_channels=widths.embed_dims, out_channels=widths.proj_dims))

@@ -38,13 +38,15 @@
 # _far_rate say where the errors come from (MAFLMatchingMetric).
 # `projector` must match the stage-2 config's projector type.
 _base_ = [
-    '../_base_/default_runtime.py', '../_base_/datasets/mafl_matching.py'
+    '../_base_/default_runtime.py', '../_base_/datasets/mafl_matching.py',
+    '../_base_/models/deit.py'
 ]
 
 # tools/test.py --show-dir DIR draws the pairs (source | same | different,
 # ground truth rings vs predicted dots) with MatchingVisualizationHook
 default_hooks = dict(visualization=dict(type='MatchingVisualizationHook'))
 
+widths = _base_.deit.s  # noqa: F821
 stride = 2
 context = 4  # real pixels around the 96-px crop read by cover-and-stride
 matching_seed = 0  # seed of the evaluation warps
@@ -67,7 +69,7 @@ model = dict(
         bgr_to_rgb=False),  # PackMatchingInputs(to_rgb=True) gives RGB
     backbone=dict(
         type='SCEViT',
-        arch='deit-s',
+        arch=widths.arch,
         patch_size=8,
         img_size=96,
         stride=8,
@@ -75,8 +77,8 @@ model = dict(
         checkpoint=None),
     neck=dict(
         type='CARB',
-        in_channels=384,
-        out_channels=128,
+        in_channels=widths.embed_dims,
+        out_channels=widths.proj_dims,
         concat_backbone=False,
         frozen=True,
         projector=dict(type=projector)),

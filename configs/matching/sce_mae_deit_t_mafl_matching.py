@@ -4,5 +4,7 @@
 #       work_dirs/sce_mae_deit_t_stage2/epoch_10.pth
 _base_ = ['./sce_mae_deit_s_mafl_matching.py']
 
+widths = _base_.deit.t  # noqa: F821
 model = dict(
-    backbone=dict(arch='deit-t'), neck=dict(in_channels=192, out_channels=64))
+    backbone=dict(arch=widths.arch),
+    neck=dict(in_channels=widths.embed_dims, out_channels=widths.proj_dims))

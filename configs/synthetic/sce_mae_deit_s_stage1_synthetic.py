@@ -1,4 +1,7 @@
 # Stage 1 (DeiT-S MAE) on the synthetic CelebA set (see the DeiT-T file).
 _base_ = ['./sce_mae_deit_t_stage1_synthetic.py']
 
-model = dict(backbone=dict(arch='deit-s'), neck=dict(embed_dim=384))
+widths = _base_.deit.s  # noqa: F821
+arch = widths.arch
+embed_dims = widths.embed_dims
+model = dict(backbone=dict(arch=arch), neck=dict(embed_dim=embed_dims))

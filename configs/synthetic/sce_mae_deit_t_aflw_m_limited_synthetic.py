@@ -16,12 +16,13 @@ _base_ = ['../detection/sce_mae_deit_s_aflw_m_limited.py']
 
 stage2_checkpoint = 'work_dirs/sce_mae_deit_t_stage2_synthetic/epoch_2.pth'
 data_root = 'data/synthetic/aflw-mtfl'
-projector_dim = 64
+widths = _base_.deit.t  # noqa: F821
+projector_dim = widths.proj_dims
 
 model = dict(
     init_cfg=dict(checkpoint=stage2_checkpoint),
-    backbone=dict(arch='deit-t', stride=8),
-    neck=dict(in_channels=192, out_channels=projector_dim),
+    backbone=dict(arch=widths.arch, stride=8),
+    neck=dict(in_channels=widths.embed_dims, out_channels=projector_dim),
     head=dict(in_channels=projector_dim))
 train_dataloader = dict(
     num_workers=1,

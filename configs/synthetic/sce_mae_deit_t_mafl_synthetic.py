@@ -6,9 +6,10 @@
 #       work_dirs/sce_mae_deit_t_mafl_synthetic/epoch_6.pth
 _base_ = ['./sce_mae_deit_s_mafl_synthetic.py']
 
+widths = _base_.deit.t  # noqa: F821
 model = dict(
     init_cfg=dict(
         checkpoint='work_dirs/sce_mae_deit_t_stage2_synthetic/epoch_2.pth'),
-    backbone=dict(arch='deit-t'),
-    neck=dict(in_channels=192, out_channels=64),
-    head=dict(in_channels=192 + 64))
+    backbone=dict(arch=widths.arch),
+    neck=dict(in_channels=widths.embed_dims, out_channels=widths.proj_dims),
+    head=dict(in_channels=widths.feature_dims))

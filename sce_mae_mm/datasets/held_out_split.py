@@ -13,7 +13,7 @@ import numpy as np
 from mmpose.registry import DATASETS
 from torch.utils.data import Dataset
 
-_WHERE = 'HeldOutSplit (sce_mae_mm/datasets/held_out_split.py)'
+_WHERE = 'HeldOutSplit'
 
 
 def held_out_indices(num: int, val_fraction: float, seed: int,

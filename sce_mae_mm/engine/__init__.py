@@ -1,6 +1,7 @@
 from .amp import (CPUBf16OptimWrapper, apply_amp, bf16_autocast,
                   bf16_matmul_speedup, cpu_bf16_flags, decide_bf16,
-                  install_fast_attention, install_fp32_losses)
+                  install_fast_attention, install_fp32_losses,
+                  prepare_cpu_bf16)
 from .hooks import (CurveCheckpointHook, MatchingVisualizationHook,
                     MeanShapeBaselineHook, NonFiniteLossError,
                     NonFiniteLossHook, RNGStateHook, WorkDirLockHook)
@@ -16,7 +17,7 @@ from .work_dir_lock import WorkDirLockedError, lock_work_dir, unlock_work_dir
 __all__ = [
     'CPUBf16OptimWrapper', 'apply_amp', 'bf16_autocast',
     'bf16_matmul_speedup', 'cpu_bf16_flags', 'decide_bf16',
-    'install_fast_attention', 'install_fp32_losses',
+    'install_fast_attention', 'install_fp32_losses', 'prepare_cpu_bf16',
     'CurveCheckpointHook',
     'MatchingVisualizationHook', 'MeanShapeBaselineHook',
     'NonFiniteLossError', 'NonFiniteLossHook', 'RNGStateHook',

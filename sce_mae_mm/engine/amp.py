@@ -4,9 +4,11 @@ mmengine's ``AmpOptimWrapper`` refuses a CPU, so ``tools/train.py --amp``
 on a CPU uses :class:`CPUBf16OptimWrapper`: the forward runs under
 ``torch.autocast('cpu', dtype=torch.bfloat16)``, the parameters and the
 optimiser state stay fp32 (master weights), and every loss module runs in
-fp32 (its inputs are cast up, autocast is off inside it). ``tools/test.py
---amp`` sets ``fp16=True`` on the val/test loops, whose mmengine
-``autocast`` is CPU bf16 on a CPU. On CUDA ``--amp`` keeps mmengine's
+fp32 (its inputs are cast up, autocast is off inside it): set up once, in
+the open, by :func:`prepare_cpu_bf16` (``SCEMAERunner`` calls it before
+the first training step; the wrapper refuses a model that is not set up).
+``tools/test.py --amp`` sets ``fp16=True`` on the val/test loops, whose
+mmengine ``autocast`` is CPU bf16 on a CPU. On CUDA ``--amp`` keeps mmengine's
 behaviour (:func:`apply_amp`).
 
 Under CPU bf16, torch's fused ("flash") attention backward is slow;
@@ -33,7 +35,7 @@ from mmengine.registry import OPTIM_WRAPPERS
 __all__ = [
     'CPUBf16OptimWrapper', 'apply_amp', 'bf16_autocast', 'cpu_bf16_flags',
     'bf16_matmul_speedup', 'decide_bf16', 'install_fast_attention',
-    'install_fp32_losses'
+    'install_fp32_losses', 'prepare_cpu_bf16'
 ]
 
 _BF16_FLAGS = ('amx_bf16', 'avx512_bf16')
@@ -220,29 +222,56 @@ def bf16_autocast(enabled: bool = True) -> Iterator[None]:
         yield
 
 
-# ------------------------------------------------------- optim wrapper
+# ------------------------------------------------------- bf16 training
+def prepare_cpu_bf16(model: nn.Module) -> Dict[str, int]:
+    """Set a model up for CPU bf16 training (:class:`CPUBf16OptimWrapper`).
+
+    Every loss module runs in fp32 (:func:`install_fp32_losses`), the
+    attention cores take the explicit path (:func:`install_fast_attention`)
+    and the parameters move to channels-last layout (oneDNN's bf16
+    convolutions run faster on NHWC: the conv-block heads 1.84 -> 1.71 s a
+    step; same Parameter objects). Call it once the weights are initialised
+    or loaded: a random init of a channels-last tensor draws other values
+    (``SCEMAERunner`` calls it right before the first training step).
+    Idempotent.
+
+    Args:
+        model: the model (a DDP wrapper's ``module`` is set up).
+
+    Returns:
+        dict: ``fp32_losses`` and ``attention``, the modules changed now.
+    """
+    inner = getattr(model, 'module', model)
+    counts = dict(fp32_losses=install_fp32_losses(inner),
+                  attention=install_fast_attention(inner))
+    inner.to(memory_format=torch.channels_last)
+    inner._sce_mae_bf16_ready = True
+    return counts
+
+
 @OPTIM_WRAPPERS.register_module()
 class CPUBf16OptimWrapper(OptimWrapper):
     """``OptimWrapper`` whose forward runs under CPU bf16 autocast.
 
-    fp32 master weights (the parameters and AdamW state are never cast),
-    fp32 losses (:func:`install_fp32_losses`), the explicit attention core
-    (:func:`install_fast_attention`), convolution weights in channels-last
-    layout. bf16 has fp32's exponent range, so no
-    loss scaling; a non-finite loss still stops the run
-    (``NonFiniteLossHook``). Same arguments as ``OptimWrapper``.
+    fp32 master weights (the parameters and AdamW state are never cast);
+    bf16 has fp32's exponent range, so no loss scaling; a non-finite loss
+    still stops the run (``NonFiniteLossHook``). The model must have been
+    set up by :func:`prepare_cpu_bf16` (fp32 losses, the explicit attention
+    core, channels-last weights): ``SCEMAERunner`` does it before the first
+    step; a model that is not set up is refused, never changed here. Same
+    arguments as ``OptimWrapper``.
     """
 
     @contextlib.contextmanager
     def optim_context(self, model: nn.Module) -> Iterator[None]:
         inner = getattr(model, 'module', model)  # DDP
         if not getattr(inner, '_sce_mae_bf16_ready', False):
-            install_fp32_losses(inner)
-            install_fast_attention(inner)
-            # oneDNN's bf16 convolutions run faster on NHWC (the conv-block
-            # heads: 1.84 -> 1.71 s a step); same Parameter objects
-            inner.to(memory_format=torch.channels_last)
-            inner._sce_mae_bf16_ready = True
+            raise RuntimeError(
+                f'CPUBf16OptimWrapper: the model {type(inner).__name__} is '
+                'not set up for CPU bf16 training; call '
+                'sce_mae_mm.engine.prepare_cpu_bf16(model) once its '
+                'weights are initialised (tools/train.py --amp builds an '
+                'SCEMAERunner, which does)')
         with super().optim_context(model), bf16_autocast():
             yield
 

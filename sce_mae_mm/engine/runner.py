@@ -11,11 +11,16 @@ mmengine's ``Runner`` it
   default all keys), a resume needs every key, ``load_from`` for training
   needs the frozen parts;
 * ``--resume`` with nothing to resume says so and trains from scratch; a
-  ``last_checkpoint`` naming a missing file is an error;
+  ``last_checkpoint`` naming a missing file is an error, and so is a bare
+  state dict (no ``meta``: not a resume point; the message names the file);
 * writes checkpoints to a temporary name and renames them when complete, so
   a full disk never leaves a truncated ``epoch_N.pth`` (the error names the
   path);
-* routes attention through the fast path under CPU bf16 (``--amp``);
+* routes attention through the fast path under CPU bf16 (``--amp``) and,
+  when it trains with ``CPUBf16OptimWrapper``, sets the model up for it
+  (:func:`.amp.prepare_cpu_bf16`: fp32 losses, channels-last weights) once
+  the weights are initialised and loaded, before the first step, and logs
+  it;
 * trains epoch-based configs with :class:`ResumableEpochBasedTrainLoop`
   (a mid-epoch resume continues at the next batch).
 """
@@ -30,9 +35,10 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import find_latest_checkpoint
 from mmpose.registry import RUNNERS
 
-from ..checkpoint import (check_checkpoint_fits, checkpoint_state_dict,
-                          frozen_parts, read_checkpoint, required_parts)
-from .amp import install_fast_attention
+from ..checkpoint import (CheckpointError, check_checkpoint_fits,
+                          checkpoint_state_dict, frozen_parts, read_checkpoint,
+                          required_parts)
+from .amp import CPUBf16OptimWrapper, install_fast_attention, prepare_cpu_bf16
 
 
 @RUNNERS.register_module()
@@ -76,7 +82,28 @@ class SCEMAERunner(Runner):
 
     # ------------------------------------------------------- checkpoints
     def load_or_resume(self) -> None:
-        """As mmengine's, but an auto-resume with no checkpoint says so."""
+        """As mmengine's, but an auto-resume with no checkpoint says so;
+        then the CPU bf16 set-up (the last step before training runs)."""
+        self._load_or_resume()
+        self._prepare_precision()
+
+    def _prepare_precision(self) -> None:
+        """:func:`.amp.prepare_cpu_bf16` when training with
+        ``CPUBf16OptimWrapper`` (after the weights are final: a random
+        init of a channels-last tensor draws other values)."""
+        if not isinstance(self.optim_wrapper, CPUBf16OptimWrapper):
+            return
+        model = self.model.module if is_model_wrapper(self.model) else (
+            self.model)
+        if getattr(model, '_sce_mae_bf16_ready', False):
+            return
+        counts = prepare_cpu_bf16(model)
+        self.logger.info(
+            f'CPU bf16 training: {counts["fp32_losses"]} loss modules run '
+            f'in fp32, {counts["attention"]} attention cores take the '
+            'explicit path, weights in channels-last layout')
+
+    def _load_or_resume(self) -> None:
         if self._has_loaded:
             return None
         if self._resume and self._load_from is None:
@@ -113,6 +140,14 @@ class SCEMAERunner(Runner):
                         revise_keys: list = [(r'^module.', '')]) -> Dict:
         """Read, check the fit (see module doc) and load a checkpoint."""
         checkpoint = read_checkpoint(filename, map_location=map_location)
+        if self._load_purpose == 'resume' and 'meta' not in checkpoint:
+            raise CheckpointError(
+                f'--resume: checkpoint {filename} holds no "meta": it is '
+                'a bare state dict (keys '
+                f'{sorted(checkpoint)[:4]}), not a resume point; expected '
+                'a runner checkpoint with "meta" (epoch_N.pth / iter_N.pth '
+                'written by tools/train.py). To start training from these '
+                f'weights instead: --cfg-options load_from={filename}')
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else (
             self.model)

@@ -50,7 +50,7 @@ from mmpretrain.structures import DataSample
 import sce_mae_mm  # noqa: F401
 from sce_mae_mm.engine import (bf16_autocast, bf16_matmul_speedup,
                                cpu_bf16_flags, install_fast_attention,
-                               limit_cpu_threads)
+                               limit_cpu_threads, prepare_cpu_bf16)
 from sce_mae_mm.models.backbones import SCEViT
 from sce_mae_mm.models.utils import cover_and_stride
 
@@ -96,6 +96,8 @@ def pair(cfg: Config) -> Dict[str, Tuple[torch.nn.Module, object]]:
         wcfg.type = 'CPUBf16OptimWrapper' if kind == 'bf16' else \
             'OptimWrapper'
         out[kind] = (model, build_optim_wrapper(model, wcfg))
+        if kind == 'bf16':
+            prepare_cpu_bf16(model)  # as SCEMAERunner before step one
     return out
 
 

@@ -47,6 +47,9 @@
 # decay 5e-4, batch 32, cosine over 200 epochs (eta_min = lr x 0.2^3 x 0.1,
 # CL's), stopped at the dataset's epoch (train_cfg.max_epochs). The last
 # checkpoint is the reported one: nothing is selected on the test split.
+_base_ = ['../../_base_/models/deit.py']
+
+widths = _base_.deit.s  # noqa: F821
 stage2_checkpoint = 'work_dirs/sce_mae_deit_s_stage2/epoch_10.pth'
 stride = 2  # cover-and-stride: 2 -> 48 x 48 map (CL/LEAD resolution)
 context = 4  # real pixels kept around the 96-px crop (P / 2)
@@ -69,7 +72,7 @@ model = dict(
         bgr_to_rgb=True),
     backbone=dict(
         type='SCEViT',
-        arch='deit-s',
+        arch=widths.arch,
         patch_size=8,
         img_size=96,
         stride=stride,
@@ -77,15 +80,15 @@ model = dict(
         checkpoint=None),
     neck=dict(
         type='CARB',
-        in_channels=384,
-        out_channels=128,
+        in_channels=widths.embed_dims,
+        out_channels=widths.proj_dims,
         concat_backbone=True,
         frozen=True,
         # as in the stage-2 config whose checkpoint it reads
         projector=dict(type='SpatialProjector')),
     head=dict(
         type='IntermediateHeatmapHead',
-        in_channels=384 + 128,
+        in_channels=widths.feature_dims,
         num_keypoints=5,
         num_intermediate=50,
         hidden_channels=(256, 256),  # the conv block (3x3 conv-BN-ReLU)

@@ -49,7 +49,7 @@ KEYPOINT_RULES = ('grid', 'exact')
 # evaluation package imports the datasets package)
 SOURCE_RESAMPLES = ('once', 'twice')
 PROTOCOL_RESAMPLE = {None: 'once', 'default': 'once', 'dve': 'twice'}
-_WHERE = 'MatchingPairWarp (sce_mae_mm/datasets/transforms/matching.py)'
+_WHERE = 'MatchingPairWarp'
 
 
 def load_image_bgr(path: str, source: str = '') -> np.ndarray:

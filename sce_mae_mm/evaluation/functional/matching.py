@@ -26,7 +26,7 @@ __all__ = [
     'match_landmarks'
 ]
 
-_WHERE = '{} (sce_mae_mm/evaluation/functional/matching.py)'
+_WHERE = '{}'
 
 
 def upsample_features(feats: Tensor, image_size: Tuple[int, int]) -> Tensor:

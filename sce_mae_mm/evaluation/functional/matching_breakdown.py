@@ -26,8 +26,7 @@ __all__ = [
 ]
 
 Array = np.ndarray
-_WHERE = 'matching_breakdown (sce_mae_mm/evaluation/functional/' \
-    'matching_breakdown.py)'
+_WHERE = 'matching_breakdown'
 
 
 def _check_points(pred: Array, gt: Array) -> Tuple[Array, Array]:

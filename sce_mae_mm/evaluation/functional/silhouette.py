@@ -28,7 +28,7 @@ def pairwise_distances(x: np.ndarray, metric: str = 'euclidean'
     Returns:
         (N, N) float64 distances, 0 on the diagonal.
     """
-    x = as_float64_array(x, 'x', f'pairwise_distances ({__file__})')
+    x = as_float64_array(x, 'x', 'pairwise_distances')
     if metric == 'cosine':
         unit = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
         dist = 1. - unit @ unit.T
@@ -59,7 +59,7 @@ def silhouette_score(x: np.ndarray, labels: np.ndarray,
         float in [-1, 1]; higher = tighter, better separated classes.
     """
     labels = np.asarray(labels).reshape(-1)
-    x = as_float64_array(x, 'x', f'silhouette_score ({__file__})')
+    x = as_float64_array(x, 'x', 'silhouette_score')
     if x.ndim != 2 or len(x) != len(labels):
         raise ValueError(f'{__file__}: expected points (N, D) and labels (N,)'
                          f', got {x.shape} and {labels.shape}')
@@ -123,7 +123,7 @@ def tsne(x: np.ndarray, dim: int = 2, perplexity: float = 30.,
     Returns:
         (N, dim) float64 embedding.
     """
-    x = as_float64_array(x, 'x', f'tsne ({__file__})')
+    x = as_float64_array(x, 'x', 'tsne')
     n = len(x)
     if x.ndim != 2 or n < 4:
         raise ValueError(f'{__file__}: t-SNE needs (N >= 4, D) points, got '

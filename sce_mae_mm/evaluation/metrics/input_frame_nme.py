@@ -28,7 +28,7 @@ from sce_mae_mm.datasets.transforms.dve_crop import (apply_affine,
                                                      dve_crop_matrix)
 from sce_mae_mm.dtypes import as_float64_array
 
-_WHERE = 'InputFrameNME (sce_mae_mm/evaluation/metrics/input_frame_nme.py)'
+_WHERE = 'InputFrameNME'
 
 
 def to_input_frame(points: np.ndarray, center: Sequence[float],

@@ -10,8 +10,7 @@ from mmpose.registry import METRICS
 from ...dtypes import as_float64_array
 from ..functional.matching_breakdown import matching_breakdown
 
-_WHERE = ('MAFLMatchingMetric '
-          '(sce_mae_mm/evaluation/metrics/matching_metric.py)')
+_WHERE = 'MAFLMatchingMetric'
 
 
 def _as_array(value, key: str = 'value') -> np.ndarray:

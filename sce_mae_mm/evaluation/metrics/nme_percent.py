@@ -7,7 +7,7 @@ from mmpose.registry import METRICS
 
 from ...dtypes import as_float64_array
 
-_WHERE = 'NMEPercent (sce_mae_mm/evaluation/metrics/nme_percent.py)'
+_WHERE = 'NMEPercent'
 
 
 def _numpy_instances(sample: dict) -> dict:

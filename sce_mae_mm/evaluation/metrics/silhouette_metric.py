@@ -9,8 +9,7 @@ from mmpose.registry import METRICS
 from ...dtypes import as_float64_array
 from ..functional.silhouette import silhouette_score, tsne
 
-_WHERE = ('LandmarkSilhouetteMetric '
-          '(sce_mae_mm/evaluation/metrics/silhouette_metric.py)')
+_WHERE = 'LandmarkSilhouetteMetric'
 
 
 @METRICS.register_module()

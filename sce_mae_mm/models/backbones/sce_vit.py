@@ -24,11 +24,17 @@ from mmpose.registry import MODELS
 from mmpretrain.models import VisionTransformer
 from torch import Tensor
 
-from ...checkpoint import CheckpointError, read_checkpoint
+from ...checkpoint import (CheckpointError, check_checkpoint_fits,
+                           checkpoint_state_dict, read_checkpoint)
 from ...dtypes import to_parameter_dtype
 from ..utils.cover_and_stride import cover_and_stride
+from ..utils.freeze import freeze_module
 
 __all__ = ['SCEViT', 'cls_patch_attention', 'stage1_encoder_state_dict']
+
+#: key revisions of an encoder inside a checkpoint: DDP's ``module.``, and
+#: the ``vit.`` of an SCEViT inside a stage-2 (or later) model
+ENCODER_KEYS = ((r'^module\.', ''), (r'^backbone\.vit\.', 'backbone.'))
 
 
 def cls_patch_attention(qkv: Tensor, num_heads: int) -> Tensor:
@@ -60,17 +66,12 @@ def stage1_encoder_state_dict(checkpoint: dict) -> Dict[str, Tensor]:
     Takes the ``backbone.`` keys of ``checkpoint['state_dict']`` (or of the
     checkpoint itself when it is a bare state dict) and strips the prefix;
     a further ``vit.`` prefix (an SCEViT inside a later-stage model) is
-    stripped too.
+    stripped too (:func:`~sce_mae_mm.checkpoint.checkpoint_state_dict`).
 
     Returns:
         dict: parameter name -> tensor, names as in ``VisionTransformer``.
     """
-    state = checkpoint.get('state_dict', checkpoint)
-    enc = {k[len('backbone.'):]: v
-           for k, v in state.items() if k.startswith('backbone.')}
-    if enc and all(k.startswith('vit.') for k in enc):
-        enc = {k[len('vit.'):]: v for k, v in enc.items()}
-    return enc
+    return dict(checkpoint_state_dict(checkpoint, ENCODER_KEYS, 'backbone.'))
 
 
 @MODELS.register_module()
@@ -107,10 +108,10 @@ class SCEViT(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if img_size % patch_size != 0:
-            raise ValueError(f'{__file__}: img_size {img_size} must be a '
+            raise ValueError(f'SCEViT: img_size {img_size} must be a '
                              f'multiple of patch_size {patch_size}')
         if patch_size % stride != 0:
-            raise ValueError(f'{__file__}: stride {stride} must divide '
+            raise ValueError(f'SCEViT: stride {stride} must divide '
                              f'patch_size {patch_size}')
         self.vit = VisionTransformer(
             arch=arch,
@@ -121,14 +122,10 @@ class SCEViT(BaseModule):
             with_cls_token=True,
             final_norm=True,
             **(vit_cfg or {}))
-        num_layers = len(self.vit.layers)
-        if not 0 <= layer_index < num_layers:
-            raise ValueError(f'{__file__}: layer_index must lie in '
-                             f'[0, {num_layers - 1}], got {layer_index}')
+        self.layer_index = self.check_layer_index(layer_index)
         self.arch = arch
         self.patch_size = patch_size
         self.img_size = img_size
-        self.layer_index = layer_index
         self.stride = stride
         self.frozen = frozen
         self.checkpoint = checkpoint
@@ -144,6 +141,9 @@ class SCEViT(BaseModule):
     def load_stage1(self, checkpoint: str) -> List[str]:
         """Load the encoder from a runner checkpoint's ``backbone.`` keys.
 
+        Read, checked and reported by ``sce_mae_mm/checkpoint.py``'s
+        loaders (every message names the file).
+
         Raises:
             CheckpointError: the file cannot be read, an encoder weight is
                 missing or has another shape (another arch).
@@ -155,25 +155,14 @@ class SCEViT(BaseModule):
         state = stage1_encoder_state_dict(ckpt)
         if not state:
             raise CheckpointError(
-                f'{__file__}: checkpoint {checkpoint} holds no "backbone." '
-                f'keys; expected a stage-1 runner checkpoint (mmpretrain MAE)')
-        own = self.vit.state_dict()
-        mismatched = [
-            f'{k}: checkpoint {tuple(v.shape)}, model {tuple(own[k].shape)}'
-            for k, v in state.items()
-            if k in own and tuple(v.shape) != tuple(own[k].shape)]
-        if mismatched:
-            raise CheckpointError(
-                f'{__file__}: checkpoint {checkpoint} does not fit SCEViT '
-                f'(arch {self.arch!r}, patch {self.patch_size}, img_size '
-                f'{self.img_size}): size mismatch for {len(mismatched)} '
-                f'tensors: {"; ".join(mismatched[:6])}')
+                f'checkpoint {checkpoint} holds no "backbone." keys; '
+                'expected a stage-1 runner checkpoint (mmpretrain MAE) for '
+                'SCEViT(checkpoint=...)')
+        check_checkpoint_fits(
+            self.vit, state, checkpoint,
+            where=(f'SCEViT (arch {self.arch!r}, patch {self.patch_size}, '
+                   f'img_size {self.img_size})'))
         result = self.vit.load_state_dict(state, strict=False)
-        if result.missing_keys:
-            raise CheckpointError(
-                f'{__file__}: checkpoint {checkpoint} lacks encoder weights '
-                f'{result.missing_keys} for arch {self.arch!r}, patch '
-                f'{self.patch_size}')
         logger = MMLogger.get_current_instance()
         if result.unexpected_keys:
             logger.warning(f'SCEViT: ignored checkpoint keys (not in the '
@@ -191,9 +180,7 @@ class SCEViT(BaseModule):
         super().init_weights()
 
     def _freeze(self) -> None:
-        for param in self.parameters():
-            param.requires_grad = False
-        self.train(False)
+        freeze_module(self)
 
     def train(self, mode: bool = True) -> 'SCEViT':
         """Set the mode; a frozen backbone always stays in eval mode."""
@@ -206,7 +193,7 @@ class SCEViT(BaseModule):
         extra = height - self.img_size
         if (x.dim() != 4 or height != width or extra < 0 or extra % 2):
             raise ValueError(
-                f'{__file__}: SCEViT expects images (B, 3, S, S) with '
+                f'SCEViT expects images (B, 3, S, S) with '
                 f'S = {self.img_size} + 2 * context, got {tuple(x.shape)}')
         return extra // 2
 
@@ -258,37 +245,60 @@ class SCEViT(BaseModule):
         Returns:
             tuple[Tensor]: ``((B, C, 96/stride, 96/stride),)``.
         """
-        x = to_parameter_dtype(x, self, 'x', f'SCEViT.forward ({__file__})')
+        x = to_parameter_dtype(x, self, 'x', 'SCEViT.forward')
         if self.stride == self.patch_size:
             return (self.last_map(self._centre(x)), )
         return (self.dense_map(x), )
 
-    def forward_features(self, x: Tensor) -> Dict[str, Tensor]:
+    def check_layer_index(self, index: int,
+                          name: str = 'layer_index') -> int:
+        """``index`` if it names a block (0-based), else a ValueError
+        naming the argument ``name`` and the valid range."""
+        num_layers = len(self.vit.layers)
+        if not 0 <= index < num_layers:
+            raise ValueError(f'SCEViT: {name} must lie in [0, '
+                             f'{num_layers - 1}], got {index}')
+        return int(index)
+
+    def forward_features(self, x: Tensor,
+                         attention_layer_index: Optional[int] = None
+                         ) -> Dict[str, Tensor]:
         """Everything stage 2 reads, from one plain pass over the crop.
+
+        The one entry point to the blocks' tokens and CLS attention: hooks
+        on block ``layer_index`` (its output tokens) and on the qkv
+        projection of the attention block (its CLS-to-patch attention,
+        :func:`cls_patch_attention`).
 
         Args:
             x: (B, 3, 96 + 2c, 96 + 2c) normalised images (centre used).
+            attention_layer_index: 0-based block whose CLS attention is
+                returned; None: ``layer_index``.
 
         Returns:
             dict: ``last`` (B, C, 12, 12) last-layer map; ``layer_tokens``
             (B, N, C) patch tokens output by block ``layer_index``;
             ``cls_attn`` (B, N) head-averaged CLS-to-patch attention of
-            that block (rows sum to 1).
+            the attention block (rows sum to 1).
         """
-        x = to_parameter_dtype(x, self, 'x',
-                               f'SCEViT.forward_features ({__file__})')
-        block = self.vit.layers[self.layer_index]
+        x = to_parameter_dtype(x, self, 'x', 'SCEViT.forward_features')
+        attn_index = self.layer_index if attention_layer_index is None else (
+            self.check_layer_index(attention_layer_index,
+                                   'attention_layer_index'))
         store: Dict[str, Tensor] = {}
 
-        def keep_qkv(module, args, output):
-            store['qkv'] = output
+        def keep(name: str):
 
-        def keep_tokens(module, args, output):
-            store['tokens'] = output
+            def hook(module, args, output):
+                store[name] = output
+
+            return hook
 
         handles = [
-            block.attn.qkv.register_forward_hook(keep_qkv),
-            block.register_forward_hook(keep_tokens)
+            self.vit.layers[attn_index].attn.qkv.register_forward_hook(
+                keep('qkv')),
+            self.vit.layers[self.layer_index].register_forward_hook(
+                keep('tokens'))
         ]
         try:
             last = self.last_map(self._centre(x))

@@ -21,8 +21,7 @@ from mmpose.utils.typing import (ConfigType, OptConfigType, OptSampleList,
                                  Predictions)
 from torch import Tensor
 
-_WHERE = ('IntermediateHeatmapHead '
-          '(sce_mae_mm/models/heads/intermediate_heatmap_head.py)')
+_WHERE = 'IntermediateHeatmapHead'
 
 
 def heatmap_grid(height: int,

@@ -103,7 +103,7 @@ def check_token_set(feats: Tensor, positions: Tensor,
 def _check_inputs(feats: Tensor, positions: Tensor, attentive: Tensor,
                   valid: Optional[Tensor]) -> Tensor:
     """Validate the arguments of :func:`lcr_loss`; return the valid mask."""
-    where = 'lcr_loss (sce_mae_mm/models/losses/lcr_loss.py)'
+    where = 'lcr_loss'
     valid = check_token_set(feats, positions, valid, where)
     check_floating(feats, 'feats', where)
     if attentive.shape != valid.shape or attentive.dtype != torch.bool:
@@ -148,10 +148,10 @@ def lcr_loss(feats: Tensor,
     valid = _check_inputs(feats, positions, attentive, valid)
     feats = at_least_float32(feats)
     if loc_scale <= 0:
-        raise ValueError('lcr_loss (sce_mae_mm/models/losses/lcr_loss.py): '
+        raise ValueError('lcr_loss: '
                          f'loc_scale must be positive, got {loc_scale!r}')
     if tau <= 0:
-        raise ValueError('lcr_loss (sce_mae_mm/models/losses/lcr_loss.py): '
+        raise ValueError('lcr_loss: '
                          f'tau must be positive, got {tau!r}')
     logits = torch.einsum('bid,bjd->bij', feats, feats) / tau
     logits = logits.masked_fill(~valid[:, None, :], float('-inf'))
@@ -193,14 +193,13 @@ class LCRLoss(nn.Module):
                  patch_size: int = 8) -> None:
         super().__init__()
         if tau <= 0:
-            raise ValueError('LCRLoss (sce_mae_mm/models/losses/'
-                             f'lcr_loss.py): tau must be positive, got {tau}')
+            raise ValueError(f'LCRLoss: tau must be positive, got {tau}')
         if distance_unit not in DISTANCE_UNITS:
-            raise ValueError('LCRLoss (sce_mae_mm/models/losses/lcr_loss.py)'
+            raise ValueError('LCRLoss'
                              f': distance_unit must be one of '
                              f'{DISTANCE_UNITS}, got {distance_unit!r}')
         if patch_size < 1:
-            raise ValueError('LCRLoss (sce_mae_mm/models/losses/lcr_loss.py)'
+            raise ValueError('LCRLoss'
                              f': patch_size must be >= 1, got {patch_size}')
         self.distance_unit = distance_unit
         self.patch_size = patch_size

@@ -35,17 +35,17 @@ from torch import Tensor, nn
 
 from ...dtypes import at_least_float32, autocast_off, check_floating
 
-_WHERE = 'sce_mae_mm/models/losses/lead_loss.py'
+_WHERE = 'lead_loss'
 
 
 def _as_tokens(x: Tensor, name: str) -> Tensor:
     """(B, C, h, w) map or (B, N, C) tokens -> unit (B, N, C) tokens, in
     at least float32."""
-    x = at_least_float32(check_floating(x, name, f'lead_loss ({_WHERE})'))
+    x = at_least_float32(check_floating(x, name, _WHERE))
     if x.dim() == 4:
         x = x.flatten(2).transpose(1, 2)
     elif x.dim() != 3:
-        raise ValueError(f'lead_loss ({_WHERE}): expected {name} as a '
+        raise ValueError(f'lead_loss: expected {name} as a '
                          f'(B, C, h, w) map or (B, N, C) tokens, got '
                          f'{tuple(x.shape)}')
     return F.normalize(x, dim=-1)
@@ -74,7 +74,7 @@ def _check_pairs(student: Tuple[Tensor, Tensor],
     if s_src.shape[:2] != t_src.shape[:2] or s_tgt.shape[:2] != t_tgt.shape[
             :2] or s_src.shape[0] != s_tgt.shape[0]:
         raise ValueError(
-            f'lead_loss ({_WHERE}): student and teacher must have the same '
+            f'lead_loss: student and teacher must have the same '
             'batch and locations per image; got student '
             f'{tuple(s_src.shape)} -> {tuple(s_tgt.shape)}, teacher '
             f'{tuple(t_src.shape)} -> {tuple(t_tgt.shape)} (as tokens)')
@@ -107,7 +107,7 @@ def lead_loss(student_src: Tensor,
         float16 / bfloat16 maps).
     """
     if tau_student <= 0 or tau_teacher <= 0:
-        raise ValueError(f'lead_loss ({_WHERE}): temperatures must be '
+        raise ValueError(f'lead_loss: temperatures must be '
                          f'positive, got {tau_student} and {tau_teacher}')
     s_src = _as_tokens(student_src, 'student_src')
     s_tgt = _as_tokens(student_tgt, 'student_tgt')
@@ -143,7 +143,7 @@ class LEADLoss(nn.Module):
                  loss_weight: float = 1.) -> None:
         super().__init__()
         if tau_student <= 0 or tau_teacher <= 0:
-            raise ValueError(f'LEADLoss ({_WHERE}): temperatures must be '
+            raise ValueError(f'LEADLoss: temperatures must be '
                              f'positive, got {tau_student} and '
                              f'{tau_teacher}')
         self.tau_student = tau_student

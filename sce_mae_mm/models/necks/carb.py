@@ -27,9 +27,10 @@ from torch import Tensor
 
 from ..utils.attentive_split import attentive_split
 from ..utils.density_peak_clustering import density_peak_cluster
+from ..utils.freeze import freeze_module
 
 APPROXIMATIONS = ('centre', 'mean', 'none')
-_WHERE = 'CARB (sce_mae_mm/models/necks/carb.py)'
+_WHERE = 'CARB'
 
 
 def approximate_tokens(tokens: Tensor,
@@ -164,9 +165,7 @@ class CARB(BaseModule):
             self._freeze()
 
     def _freeze(self) -> None:
-        self.eval()
-        for param in self.parameters():
-            param.requires_grad = False
+        freeze_module(self)
 
     def train(self, mode: bool = True) -> 'CARB':
         """Set train mode; a frozen block always stays in eval mode."""

@@ -21,7 +21,9 @@ from mmengine.model import BaseModule
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
-_WHERE = 'CLDistiller (sce_mae_mm/models/necks/cl_distiller.py)'
+from ..utils.freeze import freeze_module
+
+_WHERE = 'CLDistiller'
 
 
 @MODELS.register_module()
@@ -79,9 +81,7 @@ class CLDistiller(BaseModule):
             kernel_size=kernel_size,
             padding=(kernel_size - 1) // 2)
         if frozen:
-            self.eval()
-            for param in self.parameters():
-                param.requires_grad = False
+            freeze_module(self)
 
     def train(self, mode: bool = True) -> 'CLDistiller':
         """Set train mode; a frozen block always stays in eval mode."""

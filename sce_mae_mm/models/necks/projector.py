@@ -50,9 +50,9 @@ class Projector(nn.Module):
         """
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
-                'Projector (sce_mae_mm/models/necks/projector.py): expected '
+                'Projector: expected '
                 f'a (B, {self.in_channels}, h, w) map, got {tuple(x.shape)}')
         x = to_parameter_dtype(
-            x, self, 'x', 'Projector (sce_mae_mm/models/necks/projector.py)')
+            x, self, 'x', 'Projector')
         x = self.fc2(self.act(self.fc1(x)))
         return F.normalize(x, dim=1) if self.normalize else x

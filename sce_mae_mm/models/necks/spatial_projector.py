@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from ...dtypes import to_parameter_dtype
 
-_WHERE = 'SpatialProjector (sce_mae_mm/models/necks/spatial_projector.py)'
+_WHERE = 'SpatialProjector'
 PADDINGS = ('replicate', 'reflect', 'zeros')
 
 

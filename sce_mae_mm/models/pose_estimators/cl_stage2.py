@@ -24,7 +24,7 @@ from ...evaluation.functional.matching import match_landmarks
 from .dense_stage2 import DenseStage2
 from .matcher import GROUPS, LandmarkMatcher
 
-_WHERE = 'CLStage2 (sce_mae_mm/models/pose_estimators/cl_stage2.py)'
+_WHERE = 'CLStage2'
 
 
 @MODELS.register_module()

@@ -12,7 +12,8 @@ all of them (SPEC section 7):
   of an image to all locations of a second image: another face of the batch
   (``second_view='batch'``, the batch rolled by one; default) or a TPS-warped
   copy of the same face (``second_view='tps'``, DVE's training warp, drawn
-  on the fly from torch's generator).
+  on the fly from torch's generator and applied on the model's device by
+  the project's one TPS, ``datasets/transforms/tps_warp.py``).
 
 The neck is the projector container of SCE-MAE (``CARB``, whose inference
 forward projects all positions and never splits or clusters), so a
@@ -20,88 +21,64 @@ checkpoint of this model has the same ``backbone.`` / ``neck.`` keys as an
 SCE-MAE stage-2 checkpoint and loads unchanged into the matching
 (``LandmarkMatcher``) and detection configs.
 """
-import math
 from typing import Dict, Optional, Tuple, Union
 
 import torch
-import torch.nn.functional as F
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
+from ...datasets.transforms.tps_warp import (SD_NAMES, sample_tps_params,
+                                             tps_sampling_grid, tps_warp_image)
 from .stage2 import SCEMAEStage2
 
-_WHERE = 'DenseStage2 (sce_mae_mm/models/pose_estimators/dense_stage2.py)'
+_WHERE = 'DenseStage2'
 SECOND_VIEWS = ('batch', 'tps')
-_EPS = 1e-5  # DVE's log offset in U(r) = r^2 log r^2
 
 
-def tps_control_grid(num: int, device: Optional[torch.device] = None
-                     ) -> Tensor:
-    """(num * num, 2) TPS control points (x, y) on [-1, 1]^2, x fastest."""
-    g = torch.linspace(-1., 1., num, device=device)
-    yy, xx = torch.meshgrid(g, g, indexing='ij')
-    return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=-1)
+#: DVE's training warp as its ``Warper`` applies it: the sds of
+#: ``utils/tps.py``, every warp drawn at ``im1_multiplier = 0.5`` of them
+DVE_TRAINING_WARP = dict(
+    warpsd_all=0.001,
+    warpsd_subset=0.01,
+    transsd=0.1,
+    scalesd=0.1,
+    rotsd=5.,
+    multiplier=0.5)
 
 
-def random_tps_grid(batch: int,
-                    size: int,
-                    warpsd_all: float = 0.001,
-                    warpsd_subset: float = 0.01,
-                    transsd: float = 0.1,
-                    scalesd: float = 0.1,
-                    rotsd: float = 5.,
-                    num_ctrl: int = 10,
-                    device: Optional[torch.device] = None) -> Tensor:
-    """Sampling grids of ``batch`` random TPS warps (DVE's parameterisation).
-
-    The sampling map ``T(q) = sum_k U(|q - c_k|) w_k + t + q A`` with
-    ``U(r) = r^2 log r^2``, affine part a rotation ~ N(0, rotsd) degrees,
-    scale 1 + N(0, scalesd) and translation N(0, transsd), non-linear
-    weights N(0, warpsd_all) with a random half redrawn from N(0,
-    warpsd_subset) (SPEC section 4), evaluated at every output pixel.
+def random_tps_grid(batch: int, size: int, *args,
+                    device: Optional[torch.device] = None,
+                    **warp_args) -> Tensor:
+    """Sampling grids of ``batch`` random TPS warps (the project's TPS,
+    :mod:`sce_mae_mm.datasets.transforms.tps_warp`).
 
     Args:
         batch (int): number of warps B.
-        size (int): image side S (coordinates normalised with
-            ``align_corners=True``: pixel 0 -> -1, pixel S-1 -> 1).
-        warpsd_all, warpsd_subset, transsd, scalesd, rotsd (float): DVE's
-            warp parameters (training values by default).
-        num_ctrl (int): control points per side.
+        size (int): image side S (normalised with ``align_corners=True``:
+            pixel 0 -> -1, pixel S-1 -> 1).
+        *args, **warp_args: :func:`sample_tps_params`'s sds (positional
+            in its order) and ``multiplier``; DVE's training warp by
+            default.
         device (torch.device, optional): device of the grids.
 
     Returns:
-        Tensor: (B, S, S, 2) grids for ``F.grid_sample(...,
+        Tensor: (B, S, S, 2) float32 grids for ``F.grid_sample(...,
         align_corners=True)``.
     """
-    ctrl = tps_control_grid(num_ctrl, device)  # (K, 2)
-    num = ctrl.shape[0]
-    weights = torch.randn(batch, num, 2, device=device) * warpsd_all
-    subset = torch.rand(batch, num, 2, device=device) > 0.5
-    weights = torch.where(
-        subset,
-        torch.randn(batch, num, 2, device=device) * warpsd_subset, weights)
-    rot = torch.randn(batch, device=device) * rotsd * math.pi / 180.
-    scale = 1. + torch.randn(batch, device=device) * scalesd
-    trans = torch.randn(batch, 1, 2, device=device) * transsd
-    cos, sin = scale * rot.cos(), scale * rot.sin()
-    linear = torch.stack([torch.stack([cos, -sin], -1),
-                          torch.stack([sin, cos], -1)], dim=1)  # (B, 2, 2)
-    points = tps_control_grid(size, device)  # (S*S, 2) output pixels
-    dist = torch.cdist(points, ctrl,
-                       compute_mode='donot_use_mm_for_euclid_dist').pow(2)
-    basis = dist * torch.log(dist + _EPS)  # (S*S, K)
-    grid = torch.einsum('pk,bkc->bpc', basis, weights) + trans + torch.einsum(
-        'pj,bjc->bpc', points, linear)
-    return grid.reshape(batch, size, size, 2)
+    args = dict(DVE_TRAINING_WARP, **dict(zip(SD_NAMES, args)), **warp_args)
+    params = sample_tps_params(None, batch=batch, device=device, **args)
+    pix = tps_sampling_grid(params, size)
+    return (2. * pix / (size - 1) - 1.).float()
 
 
 def tps_warp_batch(images: Tensor, **warp_args) -> Tensor:
-    """Warp every image of a batch by its own random TPS.
+    """Warp every image of a batch by its own random TPS, on its device.
 
     Args:
         images (Tensor): (B, C, S, S) images (normalised; pixels sampled
             from outside the image are 0, the mean colour).
-        **warp_args: see :func:`random_tps_grid`.
+        **warp_args: :func:`sample_tps_params`'s sds and ``multiplier``
+            (DVE's training warp by default).
 
     Returns:
         Tensor: (B, C, S, S) warped images.
@@ -109,10 +86,10 @@ def tps_warp_batch(images: Tensor, **warp_args) -> Tensor:
     if images.dim() != 4 or images.shape[-1] != images.shape[-2]:
         raise ValueError(f'{_WHERE}: expected square images (B, C, S, S), '
                          f'got {tuple(images.shape)}')
-    grid = random_tps_grid(images.shape[0], images.shape[-1],
-                           device=images.device, **warp_args)
-    return F.grid_sample(images, grid.to(images.dtype), mode='bilinear',
-                         padding_mode='zeros', align_corners=True)
+    params = sample_tps_params(None, batch=images.shape[0],
+                               device=images.device,
+                               **dict(DVE_TRAINING_WARP, **warp_args))
+    return tps_warp_image(images, params, crop=images.shape[-1])
 
 
 @MODELS.register_module()
@@ -129,10 +106,10 @@ class DenseStage2(SCEMAEStage2):
             ``pairwise = True`` and LEAD's call form).
         second_view (str): LEAD's second image, ``'batch'`` (the next face
             of the batch) or ``'tps'`` (a TPS-warped copy).
-        tps_args (dict, optional): :func:`random_tps_grid` parameters for
-            ``second_view='tps'`` (DVE's training warp by default).
-        attention_layer_index (int, optional): unused (no split); accepted
-            so that configs derived from the SCE-MAE stage-2 config build.
+        tps_args (dict, optional): warp sds and ``multiplier`` of
+            ``second_view='tps'`` (:func:`tps_warp_batch`); unset keys are
+            DVE's training warp (:data:`DVE_TRAINING_WARP`: DVE's sds at
+            ``multiplier=0.5``, as its ``Warper`` draws them).
         data_preprocessor (dict, optional): e.g. ``PoseDataPreprocessor``.
         init_cfg (dict, optional): mmengine initialisation config.
     """
@@ -143,7 +120,6 @@ class DenseStage2(SCEMAEStage2):
                  loss: Optional[dict] = None,
                  second_view: str = 'batch',
                  tps_args: Optional[dict] = None,
-                 attention_layer_index: Optional[int] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if second_view not in SECOND_VIEWS:
@@ -153,7 +129,6 @@ class DenseStage2(SCEMAEStage2):
             backbone=backbone,
             neck=neck,
             loss=dict(type='CLLoss') if loss is None else loss,
-            attention_layer_index=attention_layer_index,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.second_view = second_view

@@ -30,8 +30,7 @@ from torch import Tensor
 from ..utils.cover_and_stride import cover_and_stride
 from .matcher import LandmarkMatcher
 
-_WHERE = ('DropTokenMatcher '
-          '(sce_mae_mm/models/pose_estimators/drop_token_matcher.py)')
+_WHERE = 'DropTokenMatcher'
 
 
 def lowest_attention_mask(cls_attn: Tensor, rate: float) -> Tensor:

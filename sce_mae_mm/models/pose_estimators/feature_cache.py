@@ -22,8 +22,7 @@ from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
 from torch import Tensor
 
-_WHERE = ('CachedTopdownPoseEstimator '
-          '(sce_mae_mm/models/pose_estimators/feature_cache.py)')
+_WHERE = 'CachedTopdownPoseEstimator'
 
 
 @MODELS.register_module()

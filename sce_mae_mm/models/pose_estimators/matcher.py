@@ -26,8 +26,9 @@ from ...evaluation.functional.matching import (match_landmarks,
                                                sample_descriptors)
 from ...evaluation.functional.matching_rules import (DVE_RULE,
                                                      resolve_matching_rule)
+from ..utils.freeze import freeze_module
 
-_WHERE = 'LandmarkMatcher (sce_mae_mm/models/pose_estimators/matcher.py)'
+_WHERE = 'LandmarkMatcher'
 DESCRIPTORS = ('projector', 'backbone', 'concat')
 GROUPS = ('same', 'diff')
 # SPEC §5 normalisation, RGB, 0-255 scale
@@ -172,9 +173,7 @@ class LandmarkMatcher(BaseModel):
 
     def freeze(self) -> None:
         """No gradients and eval mode for every submodule."""
-        self.eval()
-        for param in self.parameters():
-            param.requires_grad = False
+        freeze_module(self)
 
     def train(self, mode: bool = True) -> 'LandmarkMatcher':
         """The matcher is never trained: always eval mode."""

@@ -12,7 +12,8 @@ The layer whose CLS attention makes the attentive split is by default the
 layer whose tokens are clustered (the backbone's ``layer_index``);
 ``attention_layer_index`` reads the split attention from another block (the
 paper's "clustering after the third encoder layer" does not say where the
-split attention comes from).
+split attention comes from). Tokens and attention come from the backbone's
+one entry point, ``SCEViT.forward_features``.
 """
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -22,9 +23,9 @@ from mmengine.structures import PixelData
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
-from ..backbones.sce_vit import cls_patch_attention
+from ..utils.freeze import freeze_module
 
-_WHERE = 'SCEMAEStage2 (sce_mae_mm/models/pose_estimators/stage2.py)'
+_WHERE = 'SCEMAEStage2'
 
 
 @MODELS.register_module()
@@ -68,23 +69,17 @@ class SCEMAEStage2(BaseModel):
                             'forward_features(x) (see docs/architecture.md)')
         self.attention_layer_index = attention_layer_index
         if attention_layer_index is not None:
-            layers = getattr(getattr(self.backbone, 'vit', None), 'layers',
-                             None)
-            if layers is None or not hasattr(self.backbone, 'num_heads'):
-                raise TypeError(f'{_WHERE}: attention_layer_index needs an '
-                                'SCEViT-like backbone (vit.layers, '
-                                'num_heads)')
-            if not 0 <= attention_layer_index < len(layers):
-                raise ValueError(f'{_WHERE}: attention_layer_index must lie '
-                                 f'in [0, {len(layers) - 1}], got '
-                                 f'{attention_layer_index}')
+            check = getattr(self.backbone, 'check_layer_index', None)
+            if check is None:
+                raise TypeError(f'{_WHERE}: attention_layer_index needs a '
+                                'backbone whose forward_features takes '
+                                'attention_layer_index (SCEViT)')
+            check(attention_layer_index, 'attention_layer_index')
         self.freeze_backbone()
 
     def freeze_backbone(self) -> None:
         """Switch off gradients of the backbone and put it in eval mode."""
-        self.backbone.eval()
-        for param in self.backbone.parameters():
-            param.requires_grad = False
+        freeze_module(self.backbone)
 
     def train(self, mode: bool = True) -> 'SCEMAEStage2':
         """Set train mode; the backbone always stays in eval mode."""
@@ -153,31 +148,17 @@ class SCEMAEStage2(BaseModel):
         return dict(loss_lcr=loss)
 
     def backbone_features(self, inputs: Tensor) -> Dict[str, Tensor]:
-        """``forward_features`` with the split attention of
-        ``attention_layer_index`` when it differs from the clustering layer.
+        """The backbone's ``forward_features``, with the split attention of
+        ``attention_layer_index`` when set.
 
         Returns:
             dict: ``last`` (B, C, 12, 12), ``layer_tokens`` (B, N, C),
             ``cls_attn`` (B, N).
         """
-        index = self.attention_layer_index
-        if index is None or index == getattr(self.backbone, 'layer_index',
-                                             None):
+        if self.attention_layer_index is None:
             return self.backbone.forward_features(inputs)
-        store: Dict[str, Tensor] = {}
-
-        def keep_qkv(module, args, output):
-            store['qkv'] = output
-
-        qkv = self.backbone.vit.layers[index].attn.qkv
-        handle = qkv.register_forward_hook(keep_qkv)
-        try:
-            out = dict(self.backbone.forward_features(inputs))
-        finally:
-            handle.remove()
-        out['cls_attn'] = cls_patch_attention(store['qkv'],
-                                              self.backbone.num_heads)
-        return out
+        return self.backbone.forward_features(
+            inputs, attention_layer_index=self.attention_layer_index)
 
     def predict(self, inputs: Tensor,
                 data_samples: Optional[Sequence] = None) -> List:

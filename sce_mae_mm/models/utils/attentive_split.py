@@ -20,8 +20,7 @@ def num_attentive(num_tokens: int, eta: float) -> int:
         int: the attentive count, between 1 and N.
     """
     if not 0. < eta <= 1.:
-        raise ValueError('attentive_split (sce_mae_mm/models/utils/'
-                         f'attentive_split.py): eta must be in (0, 1], '
+        raise ValueError(f'attentive_split: eta must be in (0, 1], '
                          f'got {eta!r}')
     return min(num_tokens, max(1, int(math.floor(eta * num_tokens + 0.5))))
 
@@ -38,8 +37,7 @@ def attentive_split(cls_attn: Tensor, eta: float) -> Tensor:
         Tensor: (B, N) bool, True for attentive tokens.
     """
     if cls_attn.dim() != 2:
-        raise ValueError('attentive_split (sce_mae_mm/models/utils/'
-                         'attentive_split.py): expected cls_attn of shape '
+        raise ValueError('attentive_split: expected cls_attn of shape '
                          f'(B, N), got {tuple(cls_attn.shape)}')
     count = num_attentive(cls_attn.shape[1], eta)
     index = cls_attn.topk(count, dim=1).indices

@@ -121,8 +121,7 @@ def _check_inputs(tokens: Tensor, num_clusters: int, k: int,
     Returns:
         Tensor: (B, M) bool mask (all True when ``mask`` is None).
     """
-    where = 'density_peak_cluster (sce_mae_mm/models/utils/' \
-            'density_peak_clustering.py)'
+    where = 'density_peak_cluster'
     if tokens.dim() != 3:
         raise ValueError(f'{where}: expected tokens of shape (B, M, C), got '
                          f'{tuple(tokens.shape)}')
