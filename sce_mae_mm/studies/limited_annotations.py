@@ -33,11 +33,8 @@ import json
 import math
 import os
 import os.path as osp
-import sys
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
-
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import numpy as np
 from mmengine.config import Config, DictAction
@@ -47,11 +44,13 @@ from mmengine.runner import Runner
 from mmpose.registry import DATASETS
 
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
+from sce_mae_mm.benchmark import paper as published
+from sce_mae_mm.benchmark.tables import markdown_lines
 from sce_mae_mm.engine import apply_amp, decide_bf16, install_fast_attention
 
 DEFAULT_CONFIG = 'configs/detection/sce_mae_deit_s_aflw_m_limited.py'
-#: paper Table 3, SCE-MAE, AFLW_M NME (%) per number of training images
-PAPER = {64: {1: 18.41, 5: 11.79, 10: 10.57, 20: 9.65, 50: 8.60, 100: 8.31}}
+#: paper Table 3, SCE-MAE, AFLW_M NME (%) per dim and training images
+PAPER = published.LIMITED
 Results = Dict[int, Dict[int, Dict[int, Dict[str, float]]]]
 
 
@@ -228,15 +227,14 @@ def _mean_std(values: Sequence[float]) -> Tuple[float, float]:
 
 def summarise(results: Dict[int, Dict[int, float]], metric: str) -> str:
     """Markdown table: size, seeds, mean +- std and per-seed values."""
-    lines = [f'| images | seeds | {metric} mean ± std | per seed |',
-             '|---|---|---|---|']
+    rows = []
     for size, per_seed in results.items():
         values = list(per_seed.values())
         mean, std = _mean_std(values)
-        seeds = ', '.join(f'{v:.2f}' for v in values)
-        lines.append(f'| {size} | {len(values)} | {mean:.2f} ± {std:.2f} '
-                     f'| {seeds} |')
-    return '\n'.join(lines)
+        rows.append([size, len(values), f'{mean:.2f} ± {std:.2f}',
+                     ', '.join(f'{v:.2f}' for v in values)])
+    return '\n'.join(markdown_lines(
+        ['images', 'seeds', f'{metric} mean ± std', 'per seed'], rows))
 
 
 def paper_table(results: Results, metric: str, features: str,
@@ -248,11 +246,9 @@ def paper_table(results: Results, metric: str, features: str,
     mean-shape baseline of the same subsets follows.
     """
     sizes = sorted({s for per_dim in results.values() for s in per_dim})
-    head = '| AFLW_M NME (%) | ' + ' | '.join(str(s) for s in sizes) + ' |'
-    lines = [head, '|---' * (len(sizes) + 1) + '|']
 
-    def row(name: str, key: str, per_size) -> str:
-        cells = []
+    def row(name: str, key: str, per_size) -> List[str]:
+        cells = [name]
         for size in sizes:
             runs = per_size.get(size, {})
             values = [m[key] for m in runs.values() if key in m]
@@ -261,19 +257,20 @@ def paper_table(results: Results, metric: str, features: str,
                 cells.append(f'{mean:.2f} ± {std:.2f}')
             else:
                 cells.append('–')
-        return f'| {name} | ' + ' | '.join(cells) + ' |'
+        return cells
 
     label = 'projector' if features == 'projector' else 'backbone ⊕ proj.'
+    rows = []
     for dim, per_size in sorted(results.items()):
         if dim in paper:
-            cells = [f'{paper[dim][s]:.2f}' if s in paper[dim] else '–'
-                     for s in sizes]
-            lines.append(f'| SCE-MAE {dim}-d (paper) | ' + ' | '.join(cells)
-                         + ' |')
-        lines.append(row(f'ours {dim}-d ({label})', metric, per_size))
-        lines.append(row(f'mean shape of the subset ({dim}-d runs)',
-                         'NME_mean_shape', per_size))
-    return '\n'.join(lines)
+            rows.append([f'SCE-MAE {dim}-d (paper)'] + [
+                f'{paper[dim][s]:.2f}' if s in paper[dim] else '–'
+                for s in sizes])
+        rows.append(row(f'ours {dim}-d ({label})', metric, per_size))
+        rows.append(row(f'mean shape of the subset ({dim}-d runs)',
+                        'NME_mean_shape', per_size))
+    return '\n'.join(markdown_lines(
+        ['AFLW_M NME (%)', *(str(s) for s in sizes)], rows))
 
 
 def main(argv=None) -> str:
@@ -331,6 +328,3 @@ def main(argv=None) -> str:
           f'{tile_to} per epoch):\n{table}\n\n{details}')
     return table
 
-
-if __name__ == '__main__':
-    main()

@@ -13,7 +13,10 @@ Each stage-2 variant is trained with ``tools/train.py`` and evaluated with
 runs (its output goes to a ``.log`` beside its results). Finished steps are
 skipped when the script is run again (``--force`` redoes them). The study's
 markdown table and PNG plot go to ``DIR/STUDY.md`` / ``DIR/STUDY.png`` and
-into the results section of ``projects/STUDY/README.md``.
+into the results section of ``docs/studies/STUDY/README.md``.
+
+The runner behind ``tools/studies/run_study.py`` (its arguments are parsed
+here, :func:`parse_args`, so an installed wheel runs the same studies).
 """
 import argparse
 import glob
@@ -25,10 +28,9 @@ import subprocess
 import sys
 from typing import Dict, List, Optional
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from sce_mae_mm.benchmark.paths import locate
 
-import study_plan as plan
-import study_report as report
+from . import plan, report
 
 TITLES = dict(
     baselines='Tables S2 / S3: CL and LEAD second stages on DeiT',
@@ -85,10 +87,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--force', action='store_true',
                         help='redo finished steps')
     parser.add_argument('--no-readme', action='store_true',
-                        help="do not update the projects' READMEs")
-    parser.add_argument('--projects-dir',
-                        default=osp.join(plan.ROOT, 'projects'),
-                        help='folder of the study READMEs')
+                        help='do not update the study pages')
+    parser.add_argument('--pages-dir', '--projects-dir', dest='pages_dir',
+                        default=osp.join(locate()[0], 'docs', 'studies'),
+                        help='folder of the study pages (STUDY/README.md '
+                        'and its PNGs; default docs/studies)')
     parser.add_argument('--python', default=sys.executable,
                         help='interpreter that runs the tools')
     args = parser.parse_args(argv)
@@ -104,17 +107,17 @@ def infer_arch(checkpoint: str) -> str:
     import sce_mae_mm  # noqa: F401  (safe checkpoint loading)
     from sce_mae_mm.models.backbones.sce_vit import stage1_encoder_state_dict
     if not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'{__file__}: no checkpoint {checkpoint}')
+        raise FileNotFoundError(f'run_study: no checkpoint {checkpoint}')
     state = stage1_encoder_state_dict(
         torch.load(checkpoint, map_location='cpu'))
     if 'cls_token' not in state:
-        raise KeyError(f'{__file__}: {checkpoint} has no backbone '
+        raise KeyError(f'run_study: {checkpoint} has no backbone '
                        'cls_token: not a stage-1 checkpoint')
     width = int(state['cls_token'].shape[-1])
     for arch, dims in plan.ARCHS.items():
         if dims == width:
             return arch
-    raise ValueError(f'{__file__}: {checkpoint}: embedding width {width} '
+    raise ValueError(f'run_study: {checkpoint}: embedding width {width} '
                      f'is none of {plan.ARCHS}')
 
 
@@ -168,7 +171,7 @@ class Runner:
             with open(log) as f:
                 tail = f.readlines()[-25:]
             sys.stdout.write(''.join(tail))
-            raise SystemExit(f'{__file__}: step failed (exit '
+            raise SystemExit(f'run_study: step failed (exit '
                              f'{proc.returncode}); log: {log}')
 
     @staticmethod
@@ -201,7 +204,7 @@ class Runner:
                      work + '_train.log')
             ckpt = self.selected_checkpoint(work)
             if ckpt is None and not self.dry_run:
-                raise SystemExit(f'{__file__}: training wrote no checkpoint '
+                raise SystemExit(f'run_study: training wrote no checkpoint '
                                  f'in {work}')
         else:
             print(f'# reuse {ckpt}', flush=True)
@@ -270,7 +273,7 @@ def run_study(study: str, args: argparse.Namespace,
               contexts: List[plan.Context], runner: Runner) -> str:
     """Run one study; write its table and plot; return the markdown."""
     if study != 'baselines' and len(contexts) > 1:
-        raise SystemExit(f'{__file__}: study {study!r} takes one stage-1 '
+        raise SystemExit(f'run_study: study {study!r} takes one stage-1 '
                          f'checkpoint, got {len(contexts)}')
     print(f'## {study}', flush=True)
     by_arch, rows = {}, []
@@ -289,7 +292,7 @@ def run_study(study: str, args: argparse.Namespace,
     print(markdown, flush=True)
     if not args.no_readme and not args.dry_run:
         tag = f"{'synthetic' if args.synthetic else 'real'}-{args.grid}"
-        folder = osp.join(args.projects_dir, study)
+        folder = osp.join(args.pages_dir, study)
         os.makedirs(folder, exist_ok=True)
         shutil.copyfile(png, osp.join(folder, f'results_{tag}.png'))
         report.update_readme(
@@ -299,6 +302,7 @@ def run_study(study: str, args: argparse.Namespace,
 
 
 def main(argv: Optional[List[str]] = None) -> None:
+    """``tools/studies/run_study.py``: parse ``argv`` and run the studies."""
     args = parse_args(argv)
     contexts = make_contexts(args)
     from sce_mae_mm.engine import decide_bf16
@@ -307,6 +311,3 @@ def main(argv: Optional[List[str]] = None) -> None:
     for study in args.studies:
         run_study(study, args, contexts, runner)
 
-
-if __name__ == '__main__':
-    main()
