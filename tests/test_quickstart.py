@@ -264,7 +264,7 @@ def _run_until(tmp_path, monkeypatch, until, *extra):
     monkeypatch.setattr(qs, 'learning_curve',
                         lambda *a: calls.append('curve') or [])
     data = tmp_path / 'data'
-    data.mkdir()
+    data.mkdir(parents=True)
     (data / 'synthetic_manifest.json').write_text('{}')
     work = tmp_path / 'work'
     args = qs.parse_args(['--work-dir', str(work), '--data', str(data),

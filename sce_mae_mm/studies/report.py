@@ -86,6 +86,7 @@ PAIR_HEADER = ['Same (paper)', 'Diff. (paper)', 'Same (ours)',
 def baselines_tables(results: Dict[str, Dict[str, Dict[str, dict]]]) -> str:
     """Tables S2 and S3; ``results[arch][row_key][role]`` metrics."""
     keys = {'CL': 'cl', 'LEAD': 'lead', 'Ours': 'ours'}
+    columns = published.S3_COLUMNS
     by_backbone = {ARCH_NAMES[a]: r for a, r in results.items()}
     s2_rows, s3_rows = [], []
     for method, backbone, params, paper in published.S2:
@@ -93,7 +94,8 @@ def baselines_tables(results: Dict[str, Dict[str, Dict[str, dict]]]) -> str:
         s2_rows.append([method, backbone, params,
                         *pair_cells(paper, same_diff(ours.get('matching')))])
         cells = []
-        for (role, _), ref in zip(published.S3_COLUMNS, published.S3[(method, backbone)]):
+        for (role, _), ref in zip(columns, published.S3[(method,
+                                                         backbone)]):
             cells.append(f'{fmt(ref)} / {fmt(nme(ours.get(role)))}')
         s3_rows.append([method, backbone, params, *cells])
     # a backbone the paper does not list (e.g. DeiT-B) gets rows of its own
@@ -105,14 +107,14 @@ def baselines_tables(results: Dict[str, Dict[str, Dict[str, dict]]]) -> str:
             s2_rows.append([method, backbone, '–', *pair_cells(
                 None, same_diff(ours.get('matching')))])
             s3_rows.append([method, backbone, '–', *[
-                f'– / {fmt(nme(ours.get(role)))}' for role, _ in published.S3_COLUMNS]])
+                f'– / {fmt(nme(ours.get(role)))}' for role, _ in columns]])
     for backbone, rows in by_backbone.items():
         s2_rows.append([BASELINE_LABEL, backbone, '0', *pair_cells(
             None, baseline_pair(rows))])
     s2 = markdown_table(['Method', 'Backbone', '#Params (M)', *PAIR_HEADER],
                         s2_rows)
     s3 = markdown_table(['Method', 'Backbone', '#Params (M)'] +
-                        [f'{name} (paper / ours)' for _, name in published.S3_COLUMNS],
+                        [f'{name} (paper / ours)' for _, name in columns],
                         s3_rows)
     return ('**Table S2** — landmark matching, mean pixel error (MAFL '
             'pairs).\n\n' + s2 + '\n\n**Table S3** — landmark detection, '
@@ -137,7 +139,8 @@ def keyed_pairs(rows, results: Dict[str, Dict[str, dict]],
 def components_table(rows, results) -> str:
     """Table 4 (main paper): the components of SCE-MAE."""
     lines = [[label, *pair_cells(p, o)]
-             for label, p, o in keyed_pairs(rows, results, published.COMPONENTS)]
+             for label, p, o in keyed_pairs(rows, results,
+                                            published.COMPONENTS)]
     lines.append([BASELINE_LABEL, *pair_cells(None, baseline_pair(results))])
     return ('**Table 4** — matching, mean pixel error; paper: DeiT-B.\n\n' +
             markdown_table(['Model', *PAIR_HEADER], lines))

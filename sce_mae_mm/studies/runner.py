@@ -15,8 +15,8 @@ skipped when the script is run again (``--force`` redoes them). The study's
 markdown table and PNG plot go to ``DIR/STUDY.md`` / ``DIR/STUDY.png`` and
 into the results section of ``docs/studies/STUDY/README.md``.
 
-The runner behind ``tools/studies/run_study.py`` (its arguments are parsed
-here, :func:`parse_args`, so an installed wheel runs the same studies).
+The runner behind ``tools/studies/run_study.py``: its arguments are parsed
+here (:func:`parse_args`), so an installed wheel runs the same studies.
 """
 import argparse
 import glob
