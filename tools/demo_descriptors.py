@@ -9,7 +9,6 @@ import json
 import os
 import os.path as osp
 
-
 import matplotlib
 
 matplotlib.use('Agg')

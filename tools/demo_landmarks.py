@@ -12,7 +12,6 @@ import json
 import os
 import os.path as osp
 
-
 import cv2
 import mmcv
 from mmengine.config import DictAction

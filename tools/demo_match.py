@@ -10,7 +10,6 @@ import json
 import os
 import os.path as osp
 
-
 import matplotlib
 
 matplotlib.use('Agg')

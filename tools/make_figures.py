@@ -41,6 +41,7 @@ from sce_mae_mm.visualization.embedding import (landmark_embedding,
 
 FIGURES = ['similarity', 'failures', 'detection', 'tsne']
 
+
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('figure', choices=FIGURES + ['all'])

@@ -13,7 +13,6 @@ stage-2 one for a detection config) stops with an error naming the file.
 import argparse
 import os.path as osp
 
-
 from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.hooks import Hook

@@ -16,7 +16,6 @@ follow ``OMP_NUM_THREADS`` or the cores this process may use.
 import argparse
 import os
 
-
 from mmengine.config import Config
 from mmengine.device import get_device
 

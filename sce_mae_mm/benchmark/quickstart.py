@@ -15,8 +15,8 @@ from typing import Dict, List, Optional
 
 from . import tables
 from .curve_fit import fits_text
-from .quickstart_steps import (MAKE_FACES, PY, ROOT, SYN,  # noqa: F401
-                               Steps, is_final, last_checkpoint, max_epochs)
+from .quickstart_steps import (MAKE_FACES, PY, ROOT, SYN, Steps,  # noqa: F401
+                               is_final, last_checkpoint, max_epochs)
 from .tables import DETECTION, value  # noqa: F401  (value: a metric by key)
 
 STAGE1 = f'{SYN}/sce_mae_deit_t_stage1_synthetic'

@@ -327,4 +327,3 @@ def main(argv=None) -> str:
           f'images available, {epochs} epochs, subsets tiled to '
           f'{tile_to} per epoch):\n{table}\n\n{details}')
     return table
-

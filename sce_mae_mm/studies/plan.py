@@ -21,9 +21,9 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .configs import (ARCHS, DATASETS, PROJ_DIMS, ROOT,  # noqa: F401
-                      Options, cl_detection_options, detection_config,
-                      matching_config, stage2_config)
+from .configs import (ARCHS, DATASETS, PROJ_DIMS, ROOT, Options,  # noqa: F401
+                      cl_detection_options, detection_config, matching_config,
+                      stage2_config)
 
 STUDIES = ('baselines', 'components', 'drop_rate', 'cluster_layer',
            'num_clusters', 'correspondence')
@@ -124,7 +124,6 @@ class Context:
     matching_stride: Optional[int] = None
     datasets: Tuple[str, ...] = ('mafl', )
     aflw_rc: Optional[str] = None
-
 
 
 # ------------------------------------------------------------ studies

@@ -29,7 +29,6 @@ import sys
 from typing import Dict, List, Optional
 
 from sce_mae_mm.benchmark.paths import locate
-
 from . import plan, report
 
 TITLES = dict(
@@ -310,4 +309,3 @@ def main(argv: Optional[List[str]] = None) -> None:
                     amp=decide_bf16(force_fp32=args.fp32))
     for study in args.studies:
         run_study(study, args, contexts, runner)
-
