@@ -280,7 +280,7 @@ def study_report(study: str, rows, results, path_png: str) -> str:
 
     Args:
         study: study name.
-        rows: the study's rows (``study_plan.Row``); for ``'baselines'``
+        rows: the study's rows (``plan.Row``); for ``'baselines'``
             ``results`` is keyed by arch first.
         results: ``results[str(row.key)][role]`` metrics dicts.
         path_png: where to write the plot.

@@ -29,6 +29,7 @@ import sys
 from typing import Dict, List, Optional
 
 from sce_mae_mm.benchmark.paths import locate
+from sce_mae_mm.benchmark.quickstart_steps import last_checkpoint
 from . import plan, report
 
 TITLES = dict(
@@ -173,15 +174,8 @@ class Runner:
             raise SystemExit(f'run_study: step failed (exit '
                              f'{proc.returncode}); log: {log}')
 
-    @staticmethod
-    def last_checkpoint(work_dir: str) -> Optional[str]:
-        """The checkpoint named in mmengine's ``last_checkpoint`` file."""
-        marker = osp.join(work_dir, 'last_checkpoint')
-        if not osp.isfile(marker):
-            return None
-        with open(marker) as f:
-            path = f.read().strip()
-        return path if osp.isfile(path) else None
+    #: the checkpoint named in mmengine's ``last_checkpoint`` file
+    last_checkpoint = staticmethod(last_checkpoint)
 
     @staticmethod
     def selected_checkpoint(work_dir: str) -> Optional[str]:
