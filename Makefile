@@ -29,8 +29,8 @@ test-compat: setup-compat
 	  $(COMPAT_VENV)/bin/python -m pytest tests
 
 lint:
-	$(PY) -m flake8 sce_mae_mm tools tests configs projects setup.py
-	$(PY) -m isort --check-only sce_mae_mm tools tests configs projects setup.py
+	$(PY) -m flake8 sce_mae_mm tools tests configs setup.py
+	$(PY) -m isort --check-only sce_mae_mm tools tests configs setup.py
 
 clean-venv:
 	rm -rf .venv

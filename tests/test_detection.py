@@ -201,8 +201,7 @@ def test_unmodified_mmpose_head_composes(synthetic_root, tmp_path,
 
 def test_limited_annotations_tool(synthetic_root, tmp_path,
                                   stage2_checkpoint, capsys):
-    sys.path.insert(0, str(ROOT / 'tools'))
-    import limited_annotations as tool
+    from sce_mae_mm.studies import limited_annotations as tool
 
     assert tool.subset_indices(10, 3, seed=1) == tool.subset_indices(
         10, 3, seed=1)
@@ -248,8 +247,7 @@ def test_limited_annotations_tool(synthetic_root, tmp_path,
 
 
 def test_limited_annotations_summary():
-    sys.path.insert(0, str(ROOT / 'tools'))
-    import limited_annotations as tool
+    from sce_mae_mm.studies import limited_annotations as tool
 
     table = tool.summarise({1: {0: 10.0, 1: 14.0, 2: 12.0}, 5: {0: 8.0}},
                            'NME')

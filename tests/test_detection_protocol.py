@@ -5,7 +5,6 @@ TPS warp in training, no checkpoint selected on the test split, CL's
 stopped cosine. Limited annotations: DVE's 1x1 head on projector features,
 WarperSingle, and the driver's iteration counts.
 """
-import sys
 from pathlib import Path
 
 import pytest
@@ -126,8 +125,7 @@ def test_limited_annotation_config(name):
 
 
 def _tool():
-    sys.path.insert(0, str(ROOT / 'tools'))
-    import limited_annotations
+    from sce_mae_mm.studies import limited_annotations
     return limited_annotations
 
 

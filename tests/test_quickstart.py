@@ -1,6 +1,5 @@
 """The quick start's tables and checks, and the learning-curve figure."""
 import argparse
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,11 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _quickstart():
-    spec = importlib.util.spec_from_file_location(
-        'quickstart_tool', ROOT / 'tools' / 'quickstart.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The quick start's logic (``tools/quickstart.py`` calls it)."""
+    from sce_mae_mm.benchmark import quickstart
+    return quickstart
 
 
 def _match(same, diff, base_same=3., base_diff=8.):
@@ -72,14 +69,17 @@ def test_interrupted_runs_are_not_final():
 
 
 def _report():
-    import sys
-    sys.path.insert(0, str(ROOT / 'tools'))
-    import quickstart_report
-    return quickstart_report
+    from sce_mae_mm.benchmark import tables
+    return tables
+
+
+def _fit():
+    from sce_mae_mm.benchmark import curve_fit
+    return curve_fit
 
 
 def test_fit_crossing_by_hand():
-    rep = _report()
+    rep = _fit()
     # diff error = 40 - 5 * log10(images): crosses 10 px at 10**6 images
     points = [dict(images_seen=10**k, sce_diff=40. - 5 * k)
               for k in (3, 4, 5)]
@@ -242,3 +242,66 @@ def test_timings_sum_the_invocations_of_a_resumed_run(tmp_path,
                                              abs=0.1)
     lines = (tmp_path / 'step_seconds.jsonl').read_text().splitlines()
     assert len(lines) == 3 and json.loads(lines[-1])['step'] == 'stage1'
+
+
+def _run_until(tmp_path, monkeypatch, until, *extra):
+    """The quick start up to ``until`` with every step recorded instead of
+    run (the tool commands themselves are covered above)."""
+    qs = _quickstart()
+    calls = []
+
+    def record(name, result):
+        def step(self, *args, **kwargs):
+            key = args[0] if name == 'detection' else None
+            calls.append(f'{name}:{key}' if key else name)
+            return result
+        return step
+
+    monkeypatch.setattr(qs.Steps, 'stage1', record('stage1', 's1.pth'))
+    monkeypatch.setattr(qs.Steps, 'stage2', record('stage2', 's2.pth'))
+    monkeypatch.setattr(qs.Steps, 'matching', record('matching', {}))
+    monkeypatch.setattr(qs.Steps, 'detection', record('detection', {}))
+    monkeypatch.setattr(qs, 'learning_curve',
+                        lambda *a: calls.append('curve') or [])
+    data = tmp_path / 'data'
+    data.mkdir(parents=True)
+    (data / 'synthetic_manifest.json').write_text('{}')
+    work = tmp_path / 'work'
+    args = qs.parse_args(['--work-dir', str(work), '--data', str(data),
+                          '--fp32', '--until', until, *extra])
+    assert qs.run(args) is None
+    assert not (work / 'results.md').exists()
+    assert not (work / 'timings.json').exists()
+    return calls
+
+
+def test_until_stage2_runs_no_matching(tmp_path, monkeypatch):
+    assert _run_until(tmp_path, monkeypatch, 'stage2') == ['stage1',
+                                                           'stage2']
+    assert _run_until(tmp_path / 'm', monkeypatch, 'matching') == [
+        'stage1', 'stage2', 'matching']
+
+
+def test_until_detection_stops_before_the_curve(tmp_path, monkeypatch):
+    calls = _run_until(tmp_path, monkeypatch, 'detection', '--curve')
+    assert calls == ['stage1', 'stage2', 'matching', 'detection:mafl',
+                     'detection:aflw_m', 'detection:aflw_r',
+                     'detection:300w']
+
+
+def test_readme_tables_have_the_readme_layout():
+    """The README's quick-start tables come from the same table builder:
+    its header lines are the README's."""
+    rep = _report()
+    m = {f'matching/{k}': v for k, v in (
+        ('same', 1.), ('diff', 9.), ('same_dve', 2.), ('diff_dve', 9.5),
+        ('same_baseline', 3.), ('diff_baseline', 8.))}
+    text = rep.readme_tables(m, m, {'aflw_r': {'NME': 5.,
+                                               'NME_mean_shape': 20.}})
+    readme = (ROOT / 'README.md').read_text()
+    for line in text.splitlines():
+        if line.startswith(('| features', '| dataset', '|---')):
+            assert line in readme, line
+    assert '| AFLW_R | 20.00 | 5.00 | 5.54 |' in text
+    assert '| SCE-MAE (stage 2 projector) | 1.00 | 9.00 | 2.00 | 9.50 | ' \
+        '0.47 / 1.99 |' in text

@@ -1,4 +1,5 @@
-"""The supplementary's study scripts (tools/studies) and DropTokenMatcher.
+"""The supplementary's studies (sce_mae_mm.studies, run by tools/studies)
+and DropTokenMatcher.
 
 The study runner is exercised end to end with a stand-in interpreter that
 plays ``tools/train.py`` / ``tools/test.py`` (writes checkpoints and
@@ -14,12 +15,10 @@ from pathlib import Path
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / 'tools' / 'studies'))
+from sce_mae_mm.studies import plan, report
+from sce_mae_mm.studies import runner as run_study
 
-import run_study  # noqa: E402
-import study_plan as plan  # noqa: E402
-import study_report as report  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _ctx(**kwargs):
@@ -100,12 +99,26 @@ def test_commands():
 def test_plan_bad_input():
     with pytest.raises(FileNotFoundError, match='deit-t and deit-s only'):
         plan.stage2_config('sce_mae', 'deit-b', synthetic=True)
-    with pytest.raises(ValueError, match='MAFL only'):
-        plan.detection_config('deit-t', '300w', synthetic=True)
+    with pytest.raises(ValueError, match='unknown dataset'):
+        plan.detection_config('deit-t', 'wflw', synthetic=True)
     with pytest.raises(ValueError, match='unknown study'):
         plan.study_rows('nope', _ctx())
     with pytest.raises(ValueError, match='unknown arch'):
         plan.matching_config('vit-h', False)
+
+
+def test_synthetic_detection_has_every_dataset():
+    """The synthetic set has a detection config for each of the four
+    datasets (DeiT-S files; another arch gets its widths as options)."""
+    for dataset in plan.DATASETS:
+        path, options = plan.detection_config('deit-t', dataset, True)
+        assert path == (f'configs/synthetic/sce_mae_deit_s_{dataset}_'
+                        'synthetic.py')
+        assert (ROOT / path).is_file()
+        assert ('model.head.in_channels', 256) in options
+    path, options = plan.detection_config('deit-s', '300w', True)
+    assert path.endswith('sce_mae_deit_s_300w_synthetic.py')
+    assert options == ()
 
 
 # ---------------------------------------------------------- report

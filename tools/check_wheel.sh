@@ -7,7 +7,8 @@
 # clone, run a short stage 1 -> stage 2 -> matching on tiny synthetic faces
 # with the packaged configs through openmim (`mim train sce_mae_mm ...`,
 # `mim test sce_mae_mm ...`), stage 2 from a config of the user's own that
-# inherits ours with the `sce_mae_mm::` prefix.
+# inherits ours with the `sce_mae_mm::` prefix; then the packaged quick start
+# (its data step, in the current folder) and a dry run of the studies.
 #   PY=EXE        the locked stack's interpreter (default: .venv/bin/python)
 #   WORK=DIR      where everything goes (default: a new folder in /tmp)
 #   KEEP=1        keep WORK afterwards
@@ -133,4 +134,15 @@ if not values or not all(math.isfinite(v) for v in values.values()):
     sys.exit(f'{sys.argv[1]}: no finite metrics in {metrics}')
 print('[wheel]   ' + ', '.join(f'{k} {v:.2f}' for k, v in values.items()))
 EOF_METRICS
+say "the quick start's and the studies' logic from the package (sce_mae_mm.benchmark, .studies)"
+"$VPY" "$PKG/.mim/tools/quickstart.py" --until data --num 20 --data data/quickstart \
+  --work-dir work_dirs/quickstart > quickstart.log 2>&1 \
+  || { tail -n 40 quickstart.log >&2; exit 1; }
+[ -f data/quickstart/synthetic_manifest.json ] \
+  || { tail -n 40 quickstart.log >&2; echo "[wheel] the quick start made no synthetic set here" >&2; exit 1; }
+"$VPY" "$PKG/.mim/tools/studies/run_study.py" components --stage1 work_dirs/stage1/epoch_1.pth \
+  --work-dir work_dirs/studies --synthetic --grid reduced --arch deit-t --dry-run > studies.log 2>&1 \
+  || { tail -n 40 studies.log >&2; exit 1; }
+grep -q "$PKG/.mim/configs/synthetic/sce_mae_deit_t_stage2_synthetic.py" studies.log \
+  || { tail -n 40 studies.log >&2; echo "[wheel] run_study does not name the packaged configs" >&2; exit 1; }
 say "passed in $(( $(date +%s) - T0 )) s"

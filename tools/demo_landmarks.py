@@ -11,9 +11,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
-
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 import cv2
 import mmcv

@@ -23,30 +23,23 @@ one (``--curve``). Each figure is made by the command above it prints.
 import argparse
 import os
 import os.path as osp
-import re
 import shutil
 import subprocess
 import sys
 from typing import List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 from mmengine.config import DictAction
 
 import sce_mae_mm  # noqa: F401
 from sce_mae_mm.apis import init_detector, init_matcher
+from sce_mae_mm.benchmark.doc_figures import all_commands
 from sce_mae_mm.visualization import figures
 from sce_mae_mm.visualization.embedding import (landmark_embedding,
                                                 plot_embedding)
 
 FIGURES = ['similarity', 'failures', 'detection', 'tsne']
-SYN = 'configs/synthetic'
-#: quick-start configs of the figures of ``all``
-MATCH_CFG = f'{SYN}/sce_mae_deit_t_mafl_matching_synthetic.py'
-RAW_MATCH_CFG = f'{SYN}/raw_mae_deit_t_mafl_matching_synthetic.py'
-STAGE2_CFG = f'{SYN}/sce_mae_deit_t_stage2_synthetic.py'
-DET_CFG = f'{SYN}/sce_mae_deit_t_mafl_synthetic.py'
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -78,61 +71,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def last_checkpoint(work_dir: str) -> str:
-    """The checkpoint a Runner wrote last in ``work_dir`` (its
-    ``last_checkpoint`` marker, else the highest ``epoch_N.pth``).
-
-    Raises:
-        SystemExit: ``work_dir`` holds no checkpoint.
-    """
-    marker = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(marker):
-        with open(marker) as f:
-            path = f.read().strip()
-        for cand in (path, osp.join(ROOT, path)):  # written from ROOT
-            if osp.isfile(cand):
-                return osp.abspath(cand)
-    epochs = sorted((int(m.group(1)), name)
-                    for name in (os.listdir(work_dir)
-                                 if osp.isdir(work_dir) else [])
-                    for m in [re.fullmatch(r'epoch_(\d+)\.pth', name)] if m)
-    if not epochs:
-        sys.exit(f'make_figures all: no checkpoint in {work_dir} (run '
-                 '`python tools/quickstart.py` first)')
-    return osp.abspath(osp.join(work_dir, epochs[-1][1]))
-
-
-def all_commands(work_dir: str, data: str, out_dir: str,
-                 device: str = 'cpu') -> List[List[str]]:
-    """The tool commands that make every figure of a quick-start run."""
-    here = osp.abspath(__file__)
-    clusters = osp.join(osp.dirname(here), 'vis_clusters.py')
-    stage2 = last_checkpoint(osp.join(work_dir, 'stage2'))
-    det = last_checkpoint(osp.join(work_dir, 'det_mafl'))
-    celeba = osp.join(data, 'celeba')
-    test_data = ['--cfg-options',
-                 f'test_dataloader.dataset.data_root={celeba}']
-
-    def png(name: str) -> List[str]:
-        return ['--out', osp.join(out_dir, f'{name}_synthetic.png'),
-                '--device', device]
-
-    return [
-        [clusters, STAGE2_CFG, stage2, '--out',
-         osp.join(out_dir, 's1_clusters_synthetic.png'), '--cfg-options',
-         f'train_dataloader.dataset.data_root={celeba}'],
-        [here, 'similarity', MATCH_CFG, stage2, *png('s3_similarity'),
-         *test_data],
-        [here, 'detection', DET_CFG, det, *png('s4_detection'), *test_data],
-        [here, 'failures', MATCH_CFG, stage2, *png('s5_failures'),
-         *test_data],
-        [here, 'tsne', MATCH_CFG, stage2, *png('f5_tsne_sce_mae'),
-         *test_data],
-        [here, 'tsne', RAW_MATCH_CFG, stage2, *png('f5_tsne_raw_mae'),
-         *test_data],
-    ]
-
-
 def make_all(args: argparse.Namespace) -> None:
     """Every figure of the docs from the quick start's work dir (the
     commands run in the project root, where the configs are)."""
@@ -140,7 +78,8 @@ def make_all(args: argparse.Namespace) -> None:
                                                         args.data,
                                                         args.out_dir))
     os.makedirs(out_dir, exist_ok=True)
-    for cmd in all_commands(work_dir, data, out_dir, args.device):
+    tools = osp.dirname(osp.abspath(__file__))
+    for cmd in all_commands(tools, work_dir, data, out_dir, args.device):
         cmd = [sys.executable, *cmd]
         print('$ ' + ' '.join(cmd), flush=True)
         proc = subprocess.run(cmd, cwd=ROOT)

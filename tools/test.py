@@ -12,9 +12,6 @@ stage-2 one for a detection config) stops with an error naming the file.
 """
 import argparse
 import os.path as osp
-import sys
-
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 from mmengine.config import Config
 from mmengine.device import get_device

@@ -15,10 +15,6 @@ follow ``OMP_NUM_THREADS`` or the cores this process may use.
 """
 import argparse
 import os
-import os.path as osp
-import sys
-
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 
 from mmengine.config import Config
 from mmengine.device import get_device

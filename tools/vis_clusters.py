@@ -17,7 +17,6 @@ Usage::
 import argparse
 import os
 import os.path as osp
-import sys
 from typing import Sequence
 
 import matplotlib
@@ -27,9 +26,6 @@ import torch
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
-
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
-
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope

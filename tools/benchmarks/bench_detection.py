@@ -30,27 +30,19 @@ Usage::
 import argparse
 import os.path as osp
 import statistics
-import sys
-from typing import List
 
 import torch
-
-ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
-sys.path.insert(0, ROOT)
-sys.path.insert(0, osp.join(ROOT, 'tools'))
-sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmarks'))
-
-from bench_stage2 import interleaved
-from limited_annotations import protocol_iterations
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
-from mmengine.structures import InstanceData
 from mmpose.registry import MODELS
-from mmpose.structures import PoseDataSample
 
 import sce_mae_mm  # noqa: F401
+from sce_mae_mm.benchmark.paths import project_root
+from sce_mae_mm.benchmark.speed_cases import make_samples, uint8_images
+from sce_mae_mm.benchmark.timing import interleaved
 from sce_mae_mm.engine import bf16_autocast, decide_bf16
+from sce_mae_mm.studies.limited_annotations import protocol_iterations
 
 SIZES = (1, 5, 10, 20, 50, 100)
 N_TRAIN = 10122  # AFLW_M
@@ -60,7 +52,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         '--config',
-        default=osp.join(ROOT, 'configs', 'detection',
+        default=osp.join(project_root(), 'configs', 'detection',
                          'sce_mae_deit_s_aflw_m_limited.py'))
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--reps', type=int, default=3)
@@ -74,21 +66,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--gpu-images-per-s', type=float, default=1900.,
                         help='H200 cover-and-stride throughput (stride 2)')
     return parser.parse_args()
-
-
-def make_samples(batch: int, num_kpts: int) -> List[PoseDataSample]:
-    """Data samples with regression targets and cache keys."""
-    gen = torch.Generator().manual_seed(1)
-    samples = []
-    for i in range(batch):
-        sample = PoseDataSample(metainfo=dict(
-            img_path=f'face_{i}.jpg', id=i, input_size=(96, 96)))
-        labels = InstanceData()
-        labels.keypoint_labels = torch.rand(1, num_kpts, 2, generator=gen)
-        labels.keypoint_weights = torch.ones(1, num_kpts)
-        sample.gt_instance_labels = labels
-        samples.append(sample)
-    return samples
 
 
 def main() -> None:
@@ -109,10 +86,7 @@ def main() -> None:
 
     context = int(cfg.get('context', 0))
     side = 96 + 2 * context
-    gen = torch.Generator().manual_seed(0)
-    images = torch.randint(
-        0, 256, (args.batch, 3, side, side), generator=gen,
-        dtype=torch.uint8)
+    images = uint8_images(args.batch, side)
     samples = make_samples(args.batch, cfg.model.head.num_keypoints)
     data = dict(inputs=list(images), data_samples=samples)
     batch = model.data_preprocessor(data, training=True)

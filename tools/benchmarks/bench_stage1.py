@@ -18,37 +18,28 @@ Usage::
 import argparse
 import os.path as osp
 import statistics
-import sys
-import time
-from typing import Callable, Dict, List
 
 import torch
-
-ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
-sys.path.insert(0, ROOT)
-
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import DefaultScope, init_default_scope  # noqa
-from mmpose.registry import MODELS
-from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmpretrain.structures import DataSample
 
 import sce_mae_mm  # noqa: F401
+from sce_mae_mm.benchmark.paths import project_root
+from sce_mae_mm.benchmark.speed_cases import (WIDTHS, build_ours, build_stock,
+                                              looped_cover_and_stride,
+                                              uint8_images)
+from sce_mae_mm.benchmark.timing import interleaved, paired_ratio
 from sce_mae_mm.engine import (bf16_autocast, decide_bf16,
                                install_fast_attention)
 from sce_mae_mm.models.backbones import SCEViT
 from sce_mae_mm.models.utils import cover_and_stride
-from sce_mae_mm.models.utils.cover_and_stride import (required_margin,
-                                                      shift_offsets)
-
-WIDTHS = {'deit-t': 192, 'deit-s': 384, 'deit-b': 768}
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config',
-                        default=osp.join(ROOT, 'configs',
+                        default=osp.join(project_root(), 'configs',
                                          'sce_mae_deit_t_stage1.py'))
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--fp32', action='store_true',
@@ -69,107 +60,15 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
-
-
-def _timed(fn: Callable[[], object], device: torch.device) -> float:
-    _sync(device)
-    start = time.perf_counter()
-    fn()
-    _sync(device)
-    return time.perf_counter() - start
-
-
-def interleaved(cases: Dict[str, Callable[[], object]], reps: int,
-                warmup: int, device: torch.device) -> Dict[str, List[float]]:
-    """Seconds per call of each case, repetitions interleaved.
-
-    Repetition ``r`` runs every case once, in alternating order, so that the
-    ``r``-th times of two cases are measured side by side.
-    """
-    for _ in range(warmup):
-        for fn in cases.values():
-            fn()
-    times: Dict[str, List[float]] = {k: [] for k in cases}
-    for rep in range(reps):
-        names = list(cases) if rep % 2 == 0 else list(cases)[::-1]
-        for name in names:
-            times[name].append(_timed(cases[name], device))
-    return times
-
-
-def median(values: List[float]) -> float:
+def median(values) -> float:
     return statistics.median(values)
-
-
-def paired_ratio(num: List[float], den: List[float]) -> float:
-    """Median over repetitions of ``num[r] / den[r]`` (drift cancels)."""
-    return statistics.median(a / b for a, b in zip(num, den))
-
-
-# ---------------------------------------------------------------- stage 1
-def build_ours(cfg: Config, arch: str) -> torch.nn.Module:
-    """The config's model, built like the Runner builds it."""
-    model_cfg = cfg.model.copy()
-    model_cfg.backbone.arch = arch
-    model_cfg.neck.embed_dim = WIDTHS[arch]
-    init_default_scope(cfg.get('default_scope', 'mmpose'))
-    model = MODELS.build(model_cfg)
-    model.init_weights()
-    return model
-
-
-def build_stock(cfg: Config, arch: str) -> torch.nn.Module:
-    """mmpretrain's own MAE with the same sizes, mmpretrain's defaults."""
-    neck = cfg.model.neck
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = _build_stock(cfg, arch, neck)
-    model.init_weights()
-    return model
-
-
-def _build_stock(cfg: Config, arch: str, neck: dict) -> torch.nn.Module:
-    """``MAE`` from the mmpretrain registry (default scope mmpretrain)."""
-    return PRETRAIN_MODELS.build(
-        dict(
-            type='MAE',
-            backbone=dict(
-                type='MAEViT',
-                arch=arch,
-                img_size=cfg.img_size,
-                patch_size=cfg.patch_size,
-                mask_ratio=cfg.mask_ratio),
-            neck=dict(
-                type='MAEPretrainDecoder',
-                num_patches=neck.num_patches,
-                patch_size=cfg.patch_size,
-                embed_dim=WIDTHS[arch],
-                decoder_embed_dim=neck.decoder_embed_dim,
-                decoder_depth=neck.decoder_depth,
-                decoder_num_heads=neck.decoder_num_heads),
-            head=dict(
-                type='MAEPretrainHead',
-                norm_pix=True,
-                patch_size=cfg.patch_size,
-                loss=dict(type='PixelReconstructionLoss', criterion='L2')),
-            data_preprocessor=dict(
-                type='SelfSupDataPreprocessor',
-                mean=[123.675, 116.28, 103.53],
-                std=[58.395, 57.12, 57.375],
-                to_rgb=True)))
 
 
 def bench_stage1(args: argparse.Namespace, device: torch.device) -> None:
     cfg = Config.fromfile(args.config)
     models = dict(ours=build_ours(cfg, args.arch),
                   stock=build_stock(cfg, args.arch))
-    gen = torch.Generator().manual_seed(0)
-    size = cfg.img_size
-    images = torch.randint(
-        0, 256, (args.batch, 3, size, size), generator=gen,
-        dtype=torch.uint8)
+    images = uint8_images(args.batch, cfg.img_size)
     data = dict(
         inputs=images, data_samples=[DataSample()] * args.batch)
     cases = {}
@@ -195,27 +94,6 @@ def bench_stage1(args: argparse.Namespace, device: torch.device) -> None:
 
 
 # ------------------------------------------------------- cover-and-stride
-def looped_cover_and_stride(fn, images: torch.Tensor, patch: int,
-                            stride: int) -> torch.Tensor:
-    """Reference: one call of ``fn`` per shift, in a Python loop."""
-    offsets = shift_offsets(patch, stride).tolist()
-    pad = required_margin(patch, stride)
-    padded = torch.nn.functional.pad(images, (pad, ) * 4, mode='reflect')
-    size = images.shape[-1]
-    ratio = len(offsets)
-    out = None
-    for ky, dy in enumerate(offsets):
-        for kx, dx in enumerate(offsets):
-            window = padded[..., pad + dy:pad + dy + size,
-                            pad + dx:pad + dx + size]
-            tokens = fn(window)
-            if out is None:
-                b, c, h, w = tokens.shape
-                out = tokens.new_empty(b, c, h * ratio, w * ratio)
-            out[:, :, ky::ratio, kx::ratio] = tokens
-    return out
-
-
 def bench_cover_and_stride(args: argparse.Namespace,
                            device: torch.device) -> None:
     backbone = SCEViT(arch=args.arch, stride=args.stride).to(device)

@@ -25,15 +25,8 @@ Usage::
 import argparse
 import os.path as osp
 import statistics
-import sys
-import time
-from typing import Callable, Dict, List
 
 import torch
-
-ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..')
-sys.path.insert(0, ROOT)
-
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
@@ -41,6 +34,9 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
 import sce_mae_mm  # noqa: F401
+from sce_mae_mm.benchmark.paths import project_root
+from sce_mae_mm.benchmark.speed_cases import uint8_images
+from sce_mae_mm.benchmark.timing import interleaved
 from sce_mae_mm.engine import bf16_autocast, decide_bf16
 
 
@@ -48,7 +44,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         '--config',
-        default=osp.join(ROOT, 'configs', 'sce_mae_deit_s_stage2.py'))
+        default=osp.join(project_root(), 'configs',
+                         'sce_mae_deit_s_stage2.py'))
     parser.add_argument('--batch', type=int, default=32)
     parser.add_argument('--reps', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
@@ -59,29 +56,6 @@ def parse_args() -> argparse.Namespace:
                         help='no bf16 autocast (default: on where the CPU '
                         'runs bf16 matmuls fast, printed)')
     return parser.parse_args()
-
-
-def timed(fn: Callable[[], object], device: str) -> float:
-    """Wall-clock seconds of one call (synchronised on CUDA)."""
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    fn()
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
-
-
-def interleaved(fns: Dict[str, Callable[[], object]], reps: int,
-                warmup: int, device: str) -> Dict[str, List[float]]:
-    """Run every function once per round, ``warmup`` + ``reps`` rounds."""
-    times: Dict[str, List[float]] = {name: [] for name in fns}
-    for round_ in range(warmup + reps):
-        for name, fn in fns.items():
-            seconds = timed(fn, device)
-            if round_ >= warmup:
-                times[name].append(seconds)
-    return times
 
 
 def main() -> None:
@@ -99,9 +73,7 @@ def main() -> None:
         cfg.optim_wrapper.type = 'CPUBf16OptimWrapper'
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
 
-    gen = torch.Generator().manual_seed(0)
-    images = torch.randint(
-        0, 256, (args.batch, 3, 96, 96), generator=gen, dtype=torch.uint8)
+    images = uint8_images(args.batch)
     data = dict(
         inputs=list(images),
         data_samples=[PoseDataSample() for _ in range(args.batch)])

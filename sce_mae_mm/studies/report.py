@@ -1,5 +1,9 @@
 """Tables and plots of the supplementary's studies, paper numbers beside ours.
 
+The tables come from the project's one table builder
+(:func:`sce_mae_mm.benchmark.tables.markdown_table`), the paper's numbers
+from :mod:`sce_mae_mm.benchmark.paper`.
+
 Every study gets a markdown table laid out like the paper's (the paper's
 columns first, then ours) and a PNG plot (paper dashed / light, ours solid /
 dark). Numbers are mean pixel errors in DVE's 70-px frame (matching) or NME
@@ -10,50 +14,10 @@ import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
-Pair = Optional[Tuple[float, float]]
+from sce_mae_mm.benchmark import paper as published
+from sce_mae_mm.benchmark.tables import markdown_table
 
-# ------------------------------------------------------ paper numbers
-# Table S2 as printed in the supplementary. Its ResNet-50 rows swap CL's
-# and LEAD's "different" errors with respect to the main paper's Table 1
-# (CL 256-d 0.71 / 2.06, LEAD 256-d 0.48 / 2.50); printed as is.
-PAPER_S2 = (
-    ('CL', 'ResNet-50 + Hypercolumn', 23.8, (0.71, 2.50)),
-    ('LEAD', 'ResNet-50 + Hypercolumn', 23.8, (0.48, 2.06)),
-    ('CL', 'DeiT-T', 5.4, (1.31, 4.32)),
-    ('LEAD', 'DeiT-T', 5.4, (0.93, 8.86)),
-    ('Ours', 'DeiT-T', 5.4, (0.47, 1.99)),
-    ('CL', 'DeiT-S', 21.4, (3.31, 7.32)),
-    ('LEAD', 'DeiT-S', 21.4, (0.91, 8.64)),
-    ('Ours', 'DeiT-S', 21.4, (0.31, 1.69)),
-)
-S3_COLUMNS = (('det_mafl', 'MAFL'), ('det_aflw_m', 'AFLW_M'),
-              ('det_aflw_r', 'AFLW_RO'), ('det_aflw_rc', 'AFLW_RC'),
-              ('det_300w', '300W'))
-PAPER_S3 = {
-    ('CL', 'ResNet-50 + Hypercolumn'): (2.76, 6.17, 5.69, 5.06, 4.84),
-    ('LEAD', 'ResNet-50 + Hypercolumn'): (2.44, 6.05, 5.71, 5.11, 4.87),
-    ('CL', 'DeiT-T'): (2.51, 6.72, 5.98, 5.43, 4.92),
-    ('LEAD', 'DeiT-T'): (2.40, 6.81, 6.03, 5.41, 5.03),
-    ('Ours', 'DeiT-T'): (2.20, 5.89, 5.54, 4.86, 4.22),
-    ('CL', 'DeiT-S'): (2.43, 6.73, 5.88, 5.29, 4.90),
-    ('LEAD', 'DeiT-S'): (2.39, 6.88, 5.91, 5.32, 5.10),
-    ('Ours', 'DeiT-S'): (2.08, 5.33, 5.40, 4.69, 3.94),
-}
-# Table 4 of the main paper (DeiT-B, 256-d)
-PAPER_COMPONENTS = dict(raw=(0.55, 3.51), clustering=(0.30, 4.04),
-                        lcr=(0.27, 1.61))
-# Table S4 (layer -> same, diff), S5 (K_c -> ...), S6 (switched-off r)
-PAPER_LAYER = {
-    0: (0.30, 1.62), 1: (0.30, 1.63), 2: (0.27, 1.61), 3: (0.30, 1.62),
-    4: (0.31, 1.65), 5: (0.30, 1.62), 6: (0.33, 1.61), 7: (0.32, 1.64),
-    8: (0.30, 1.62), 9: (0.30, 1.63), 10: (0.31, 1.66), 11: (0.34, 1.66)}
-PAPER_CLUSTERS = {1: (0.33, 1.68), 2: (0.32, 1.66), 4: (0.27, 1.61),
-                  8: (0.30, 1.62)}
-PAPER_CORRESPONDENCE = {'r_att_att': (0.33, 3.52),
-                        'r_att_inatt': (0.32, 1.64),
-                        'r_inatt_inatt': (0.29, 1.62), None: (0.27, 1.61)}
-# Figure S2's values are not in the text; only its elbow (25 %) is.
-PAPER_DROP_ELBOW = 0.25
+Pair = Optional[Tuple[float, float]]
 
 ARCH_NAMES = {'deit-t': 'DeiT-T', 'deit-s': 'DeiT-S', 'deit-b': 'DeiT-B'}
 
@@ -66,7 +30,7 @@ def same_diff(metrics: Optional[dict]) -> Pair:
     try:
         return float(metrics['matching/same']), float(metrics['matching/diff'])
     except KeyError as err:
-        raise KeyError(f'{__file__}: matching metrics lack {err}; got keys '
+        raise KeyError(f'study report: matching metrics lack {err}; got keys '
                        f'{sorted(metrics)}') from err
 
 
@@ -98,21 +62,13 @@ def nme(metrics: Optional[dict]) -> Optional[float]:
     for key, value in metrics.items():
         if key == 'NME' or key.endswith('/NME'):
             return float(value)
-    raise KeyError(f'{__file__}: detection metrics lack an NME key; got '
+    raise KeyError(f'study report: detection metrics lack an NME key; got '
                    f'{sorted(metrics)}')
 
 
 def fmt(value: Optional[float]) -> str:
     """Two decimals, as the paper prints; '–' when missing."""
     return '–' if value is None else f'{value:.2f}'
-
-
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
-    """A markdown table (cells converted with ``str``)."""
-    lines = ['| ' + ' | '.join(header) + ' |',
-             '|' + '|'.join(['---'] * len(header)) + '|']
-    lines += ['| ' + ' | '.join(str(c) for c in row) + ' |' for row in rows]
-    return '\n'.join(lines)
 
 
 def pair_cells(paper: Pair, ours: Pair) -> List[str]:
@@ -130,14 +86,16 @@ PAIR_HEADER = ['Same (paper)', 'Diff. (paper)', 'Same (ours)',
 def baselines_tables(results: Dict[str, Dict[str, Dict[str, dict]]]) -> str:
     """Tables S2 and S3; ``results[arch][row_key][role]`` metrics."""
     keys = {'CL': 'cl', 'LEAD': 'lead', 'Ours': 'ours'}
+    columns = published.S3_COLUMNS
     by_backbone = {ARCH_NAMES[a]: r for a, r in results.items()}
     s2_rows, s3_rows = [], []
-    for method, backbone, params, paper in PAPER_S2:
+    for method, backbone, params, paper in published.S2:
         ours = by_backbone.get(backbone, {}).get(keys[method], {})
         s2_rows.append([method, backbone, params,
                         *pair_cells(paper, same_diff(ours.get('matching')))])
         cells = []
-        for (role, _), ref in zip(S3_COLUMNS, PAPER_S3[(method, backbone)]):
+        for (role, _), ref in zip(columns, published.S3[(method,
+                                                         backbone)]):
             cells.append(f'{fmt(ref)} / {fmt(nme(ours.get(role)))}')
         s3_rows.append([method, backbone, params, *cells])
     # a backbone the paper does not list (e.g. DeiT-B) gets rows of its own
@@ -149,14 +107,14 @@ def baselines_tables(results: Dict[str, Dict[str, Dict[str, dict]]]) -> str:
             s2_rows.append([method, backbone, '–', *pair_cells(
                 None, same_diff(ours.get('matching')))])
             s3_rows.append([method, backbone, '–', *[
-                f'– / {fmt(nme(ours.get(role)))}' for role, _ in S3_COLUMNS]])
+                f'– / {fmt(nme(ours.get(role)))}' for role, _ in columns]])
     for backbone, rows in by_backbone.items():
         s2_rows.append([BASELINE_LABEL, backbone, '0', *pair_cells(
             None, baseline_pair(rows))])
     s2 = markdown_table(['Method', 'Backbone', '#Params (M)', *PAIR_HEADER],
                         s2_rows)
     s3 = markdown_table(['Method', 'Backbone', '#Params (M)'] +
-                        [f'{name} (paper / ours)' for _, name in S3_COLUMNS],
+                        [f'{name} (paper / ours)' for _, name in columns],
                         s3_rows)
     return ('**Table S2** — landmark matching, mean pixel error (MAFL '
             'pairs).\n\n' + s2 + '\n\n**Table S3** — landmark detection, '
@@ -181,7 +139,8 @@ def keyed_pairs(rows, results: Dict[str, Dict[str, dict]],
 def components_table(rows, results) -> str:
     """Table 4 (main paper): the components of SCE-MAE."""
     lines = [[label, *pair_cells(p, o)]
-             for label, p, o in keyed_pairs(rows, results, PAPER_COMPONENTS)]
+             for label, p, o in keyed_pairs(rows, results,
+                                            published.COMPONENTS)]
     lines.append([BASELINE_LABEL, *pair_cells(None, baseline_pair(results))])
     return ('**Table 4** — matching, mean pixel error; paper: DeiT-B.\n\n' +
             markdown_table(['Model', *PAIR_HEADER], lines))
@@ -205,7 +164,7 @@ def drop_rate_table(rows, results) -> str:
 def cluster_layer_table(rows, results) -> str:
     """Table S4: clustering layer."""
     lines = [[label, *pair_cells(p, o)]
-             for label, p, o in keyed_pairs(rows, results, PAPER_LAYER)]
+             for label, p, o in keyed_pairs(rows, results, published.LAYER)]
     lines.append([BASELINE_LABEL, *pair_cells(None, baseline_pair(results))])
     return ('**Table S4** — matching error by the layer of the split and '
             'the clustering (0-based).\n\n' +
@@ -215,7 +174,7 @@ def cluster_layer_table(rows, results) -> str:
 def num_clusters_table(rows, results) -> str:
     """Table S5: number of clusters."""
     lines = [[label, *pair_cells(p, o)]
-             for label, p, o in keyed_pairs(rows, results, PAPER_CLUSTERS)]
+             for label, p, o in keyed_pairs(rows, results, published.CLUSTERS)]
     lines.append([BASELINE_LABEL, *pair_cells(None, baseline_pair(results))])
     return ('**Table S5** — matching error by the number of clusters '
             'K_c.\n\n' +
@@ -230,7 +189,7 @@ def correspondence_table(rows, results) -> str:
         ticks = ['✗' if row.key == t else '✓' for t in types]
         ours = same_diff(results.get(str(row.key), {}).get('matching'))
         lines.append([*ticks, *pair_cells(
-            PAPER_CORRESPONDENCE.get(row.key), ours)])
+            published.CORRESPONDENCE.get(row.key), ours)])
     lines.append([BASELINE_LABEL, '', '', *pair_cells(
         None, baseline_pair(results))])
     return ('**Table S6** — matching error with one correspondence type '
@@ -305,7 +264,7 @@ def plot_baselines(results: Dict[str, Dict[str, Dict[str, dict]]],
                    path: str) -> None:
     """Tables S2 (and S3's MAFL column) as bars per measured backbone."""
     labels, paper, ours = [], [], []
-    refs = {(m, b): p for m, b, _, p in PAPER_S2}
+    refs = {(m, b): p for m, b, _, p in published.S2}
     for arch, rows in results.items():
         backbone = ARCH_NAMES[arch]
         for method, key in (('CL', 'cl'), ('LEAD', 'lead'), ('Ours', 'ours')):
@@ -321,7 +280,7 @@ def study_report(study: str, rows, results, path_png: str) -> str:
 
     Args:
         study: study name.
-        rows: the study's rows (``study_plan.Row``); for ``'baselines'``
+        rows: the study's rows (``plan.Row``); for ``'baselines'``
             ``results`` is keyed by arch first.
         results: ``results[str(row.key)][role]`` metrics dicts.
         path_png: where to write the plot.
@@ -330,9 +289,9 @@ def study_report(study: str, rows, results, path_png: str) -> str:
         plot_baselines(results, path_png)
         return baselines_tables(results)
     pairs = keyed_pairs(rows, results, {
-        'components': PAPER_COMPONENTS, 'cluster_layer': PAPER_LAYER,
-        'num_clusters': PAPER_CLUSTERS,
-        'correspondence': PAPER_CORRESPONDENCE}.get(study, {}))
+        'components': published.COMPONENTS, 'cluster_layer': published.LAYER,
+        'num_clusters': published.CLUSTERS,
+        'correspondence': published.CORRESPONDENCE}.get(study, {}))
     labels = [p[0] for p in pairs]
     paper = [p[1] for p in pairs]
     ours = [p[2] for p in pairs]
@@ -344,7 +303,7 @@ def study_report(study: str, rows, results, path_png: str) -> str:
     if study == 'drop_rate':
         plot_pairs_curve([100 * k for k in keys], paper, ours, path_png,
                          'drop rate (%)', 'Figure S2: matching error vs '
-                         'drop rate', vline=100 * PAPER_DROP_ELBOW)
+                         'drop rate', vline=100 * published.DROP_ELBOW)
         return drop_rate_table(rows, results)
     if study == 'cluster_layer':
         plot_pairs_curve(keys, paper, ours, path_png, 'clustering layer',
@@ -358,7 +317,7 @@ def study_report(study: str, rows, results, path_png: str) -> str:
         plot_pairs_bars(labels, paper, ours, path_png,
                         'Table S6: correspondence types')
         return correspondence_table(rows, results)
-    raise ValueError(f'{__file__}: unknown study {study!r}')
+    raise ValueError(f'study report: unknown study {study!r}')
 
 
 # ------------------------------------------------------------- README
@@ -369,7 +328,7 @@ def update_readme(path: str, tag: str, content: str) -> None:
     ``<!-- results:TAG:end -->``.
     """
     if not re.fullmatch(r'[a-z0-9_-]+', tag):
-        raise ValueError(f'{__file__}: bad results tag {tag!r}')
+        raise ValueError(f'study report: bad results tag {tag!r}')
     begin = f'<!-- results:{tag}:begin -->'
     end = f'<!-- results:{tag}:end -->'
     block = f'{begin}\n{content.strip()}\n{end}'

@@ -6,7 +6,8 @@ studies share variants with the same name, e.g. the default SCE-MAE model)
 and the :class:`Evaluation` s to run on it (``tools/test.py ... --out
 metrics.json``; detection first trains a regressor with ``tools/train.py``).
 Every step is an ordinary tool command with ``--cfg-options``; this module
-only builds the commands, :mod:`run_study` runs them.
+only builds the commands, :mod:`.runner` runs them (``tools/studies/
+run_study.py``); the configs come from :mod:`.configs`.
 
 Work-dir layout (``ARCH`` = deit-t / deit-s / deit-b)::
 
@@ -20,12 +21,12 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from .configs import (ARCHS, DATASETS, PROJ_DIMS, ROOT, Options,  # noqa: F401
+                      cl_detection_options, detection_config, matching_config,
+                      stage2_config)
+
 STUDIES = ('baselines', 'components', 'drop_rate', 'cluster_layer',
            'num_clusters', 'correspondence')
-ARCHS = {'deit-t': 192, 'deit-s': 384, 'deit-b': 768}
-PROJ_DIMS = {'deit-t': 64, 'deit-s': 128, 'deit-b': 256}
-DATASETS = ('mafl', 'aflw_m', 'aflw_r', '300w')
 GRIDS = ('reduced', 'full')
 
 # SCE-MAE defaults (configs/sce_mae_deit_*_stage2.py): the rows with these
@@ -44,8 +45,6 @@ GRID_POINTS = {
         full=('r_att_att', 'r_att_inatt', 'r_inatt_inatt', None),
         reduced=('r_att_att', 'r_att_inatt', None)),
 }
-
-Options = Tuple[Tuple[str, object], ...]
 
 
 @dataclass(frozen=True)
@@ -125,90 +124,6 @@ class Context:
     matching_stride: Optional[int] = None
     datasets: Tuple[str, ...] = ('mafl', )
     aflw_rc: Optional[str] = None
-
-
-def _short(arch: str) -> str:
-    if arch not in ARCHS:
-        raise ValueError(f'{__file__}: unknown arch {arch!r}; expected one '
-                         f'of {sorted(ARCHS)}')
-    return arch.split('-')[1]
-
-
-def _existing(path: str, what: str) -> str:
-    if not osp.isfile(osp.join(ROOT, path)):
-        raise FileNotFoundError(f'{__file__}: no {what} config {path} '
-                                '(synthetic configs exist for deit-t and '
-                                'deit-s only)')
-    return path
-
-
-# ------------------------------------------------------------- configs
-def stage2_config(method: str, arch: str, synthetic: bool) -> str:
-    """Config (relative to the repo) that trains a stage-2 variant."""
-    a = _short(arch)
-    if method == 'sce_mae':
-        path = (f'configs/synthetic/sce_mae_deit_{a}_stage2_synthetic.py'
-                if synthetic else f'configs/sce_mae_deit_{a}_stage2.py')
-    elif method in ('cl', 'lead', 'clustering_cl'):
-        path = (f'configs/baselines/synthetic/{method}_deit_{a}_stage2_'
-                'synthetic.py' if synthetic else
-                f'configs/baselines/{method}_deit_{a}_stage2.py')
-    else:
-        raise ValueError(f'{__file__}: unknown method {method!r}')
-    return _existing(path, f'stage-2 {method}')
-
-
-def matching_config(arch: str, synthetic: bool,
-                    method: str = 'sce_mae') -> str:
-    """MAFL matching config (relative to the repo) of a method's models:
-    CL's own projector (``'cl'``) has configs of its own, every other
-    method SCE-MAE's projector container."""
-    a = _short(arch)
-    if method == 'cl':
-        path = (f'configs/baselines/synthetic/cl_deit_{a}_mafl_matching_'
-                'synthetic.py' if synthetic else
-                f'configs/baselines/cl_deit_{a}_mafl_matching.py')
-    else:
-        path = (f'configs/synthetic/sce_mae_deit_{a}_mafl_matching_'
-                'synthetic.py' if synthetic else
-                f'configs/matching/sce_mae_deit_{a}_mafl_matching.py')
-    return _existing(path, 'matching')
-
-
-def cl_detection_options(arch: str) -> Options:
-    """Detection options that put CL's projector (``CLDistiller``, at the
-    backbone map's size, backbone channels first) in place of CARB."""
-    width, dims = ARCHS[arch], PROJ_DIMS[arch]
-    return (('model.neck._delete_', True), ('model.neck.type', 'CLDistiller'),
-            ('model.neck.in_channels', width),
-            ('model.neck.out_channels', dims),
-            ('model.neck.test_size', None),
-            ('model.neck.concat_backbone', True),
-            ('model.neck.frozen', True))
-
-
-def detection_config(arch: str, dataset: str,
-                     synthetic: bool) -> Tuple[str, Options]:
-    """Detection config and the options that adapt it to ``arch``."""
-    a = _short(arch)
-    if dataset not in DATASETS:
-        raise ValueError(f'{__file__}: unknown dataset {dataset!r}; '
-                         f'expected one of {DATASETS}')
-    if not synthetic:
-        return _existing(f'configs/detection/sce_mae_deit_{a}_{dataset}.py',
-                         'detection'), ()
-    if dataset != 'mafl':
-        raise ValueError(f'{__file__}: the synthetic set has a detection '
-                         f'config for MAFL only, not {dataset!r}')
-    path = _existing('configs/synthetic/sce_mae_deit_s_mafl_synthetic.py',
-                     'detection')
-    if arch == 'deit-s':
-        return path, ()
-    width, dims = ARCHS[arch], PROJ_DIMS[arch]
-    return path, (('model.backbone.arch', arch),
-                  ('model.neck.in_channels', width),
-                  ('model.neck.out_channels', dims),
-                  ('model.head.in_channels', width + dims))
 
 
 # ------------------------------------------------------------ studies
@@ -322,10 +237,10 @@ ROW_BUILDERS = dict(
 def study_rows(study: str, ctx: Context) -> List[Row]:
     """The rows of ``study`` for the context's grid."""
     if study not in ROW_BUILDERS:
-        raise ValueError(f'{__file__}: unknown study {study!r}; expected '
+        raise ValueError(f'study plan: unknown study {study!r}; expected '
                          f'one of {STUDIES}')
     if ctx.grid not in GRIDS:
-        raise ValueError(f'{__file__}: grid must be one of {GRIDS}, got '
+        raise ValueError(f'study plan: grid must be one of {GRIDS}, got '
                          f'{ctx.grid!r}')
     return ROW_BUILDERS[study](ctx)
 
