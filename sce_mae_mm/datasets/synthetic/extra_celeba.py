@@ -26,7 +26,7 @@ def append_celeba_train(out: str, seed: int, first: int, extra: int,
         extra: number of faces to append (>= 0).
         faces: the manifest's face list, extended in place.
     """
-    from .writer import (_POSE_MILD, ROOTS, _imwrite, _render, _write_text)
+    from .writer import _POSE_MILD, ROOTS, _imwrite, _render, _write_text
     root = osp.join(out, ROOTS['celeba'])
     lm_path = osp.join(root, 'Anno', 'list_landmarks_align_celeba.txt')
     part_path = osp.join(root, 'Eval', 'list_eval_partition.txt')
