@@ -89,13 +89,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if args.extra_celeba_train is None:
         args.extra_celeba_train = prof['extra']
     args.work_dir = args.work_dir or prof['work_dir'] + suffix
+    args.own_data = args.data is not None  # a set of the user's: as it is
     args.data = args.data or prof['data'] + suffix
     return args
 
 
 def check_data(manifest: str, num: int, seed: int, extra: int) -> None:
-    """Stops when the synthetic set in ``manifest``'s folder was made with
-    other faces than this run asks for (a set of an earlier version)."""
+    """Stops when the default synthetic set in ``manifest``'s folder was
+    made with other faces than this run asks for (a set of an earlier
+    version); a set given with ``--data`` is used as it is."""
     with open(manifest) as f:
         m = json.load(f)
     got = (m.get('num'), m.get('seed'), m.get('extra_celeba_train', 0))
@@ -238,7 +240,8 @@ def run(args: argparse.Namespace) -> Optional[str]:
                    '--extra-celeba-train', str(extra)],
                   f'synthetic faces ({args.num} + {extra} CelebA training, '
                   f'seed {args.seed}) → {args.data}', 'data')
-    check_data(manifest, args.num, args.seed, extra)
+    if not getattr(args, 'own_data', False):
+        check_data(manifest, args.num, args.seed, extra)
     if args.until == 'data':
         return None
     stage1 = steps.stage1()
