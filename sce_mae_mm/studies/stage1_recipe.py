@@ -366,7 +366,8 @@ def study_rows(root: str, work_dir: str, seed: int,
         plan, study = m['plan'], m['study']
         lines.append(
             f'| {arm.name} | {plan["images_seen"]:,} | '
-            f'{study["stage1_cpu_s"]:.0f} ({study["stage1_wall_s"]:.0f}) | '
+            f'{_f(study["stage1_cpu_s"], ".0f")} '
+            f'({study["stage1_wall_s"]:.0f}) | '
             f'{plan["probe_cpu_s_per_step"]:.3f} / '
             f'{_f(side.get(arm.stage1_of or arm.name), ".3f")} | '
             f'{_f(_m(sce, "same"))} / **{_f(_m(sce, "diff"))}** '
