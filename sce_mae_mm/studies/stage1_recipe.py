@@ -350,17 +350,18 @@ def study_rows(root: str, work_dir: str, seed: int,
     lines = [
         '| arm | images seen | stage-1 CPU s (wall s) | CPU s/step: plan '
         '/ side by side | '
-        'SCE-MAE same / diff (baseline) | SCE diff, DVE rule | raw MAE diff '
+        'SCE-MAE same / diff (baseline) | SCE diff / baseline | SCE diff, '
+        'DVE rule | raw MAE diff '
         '| SCE diff within 3 px (baseline) | mirror (baseline) | far '
         '(baseline) | MAFL NME (mean shape) |',
-        '|---|---|---|---|---|---|---|---|---|---|---|'
+        '|---|---|---|---|---|---|---|---|---|---|---|---|'
     ]
     side = read_json(osp.join(root, work_dir, f'seed{seed}',
                               'reprobe.json')) or {}
     for arm in arms:
         m = arm_metrics(root, osp.join(work_dir, f'seed{seed}', arm.name))
         if m is None:
-            lines.append(f'| {arm.name} | not finished |' + ' |' * 9)
+            lines.append(f'| {arm.name} | not finished |' + ' |' * 10)
             continue
         sce, raw, det = m['sce'], m['raw'], m['mafl']
         plan, study = m['plan'], m['study']
@@ -372,7 +373,9 @@ def study_rows(root: str, work_dir: str, seed: int,
             f'{_f(side.get(arm.stage1_of or arm.name), ".3f")} | '
             f'{_f(_m(sce, "same"))} / **{_f(_m(sce, "diff"))}** '
             f'({_f(_m(sce, "same_baseline"))} / '
-            f'{_f(_m(sce, "diff_baseline"))}) | {_f(_m(sce, "diff_dve"))} | '
+            f'{_f(_m(sce, "diff_baseline"))}) | '
+            f'{_f(_m(sce, "diff") / _m(sce, "diff_baseline"))} | '
+            f'{_f(_m(sce, "diff_dve"))} | '
             f'{_f(_m(raw, "diff"))} | '
             f'{_f(_m(sce, "diff_within_3px"), ".3f")} '
             f'({_f(_m(sce, "diff_baseline_within_3px"), ".3f")}) | '
