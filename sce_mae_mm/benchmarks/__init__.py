@@ -1,0 +1,2 @@
+"""Measurements behind ``tools/benchmarks`` (not imported by the package:
+nothing here is registered)."""
