@@ -241,7 +241,7 @@ def test_kill_mid_build_then_resume(celeba, tmp_path):
         "runpy.run_path('tools/build_face_cache.py', run_name='__main__')\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, '-c', killer], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=1800)
     assert proc.returncode == -9, proc.stderr[-2000:]
     _no_finished_cache(cache)
     assert Path(f'{cache}.partial').is_file()

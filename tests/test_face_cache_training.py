@@ -120,7 +120,8 @@ def test_cache_batch_equals_jpeg_batch_with_fixed_flips(synthetic_root,
         assert meta_a.pop('flip') in (True, False)
         assert meta_a.pop('flip_direction') in ('horizontal', None)
         assert meta_a == b.metainfo
-    stock = MODELS.build(jpeg_cfg.model.data_preprocessor)
+    stock = MODELS.build(dict(jpeg_cfg.model.data_preprocessor,
+                              _scope_='mmpretrain'))
     pre = MODELS.build(cached_cfg.model.data_preprocessor)
     assert isinstance(pre, BatchFlipSelfSupDataPreprocessor)
     pre.draw_flips = lambda count: flips

@@ -15,7 +15,7 @@ cancels, and each step's time includes waiting for its batch.
 """
 import statistics
 import time
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 from mmengine.config import Config
@@ -64,6 +64,7 @@ def bench_training_loop(config: str, data_root: str, cache: str,
                         batch: int = 16, steps: int = 5, warmup: int = 2,
                         workers: int = 1, device: str = 'cpu',
                         fp32: bool = False,
+                        cache_workers: Optional[int] = None,
                         echo: Callable[[str], None] = print) -> Dict:
     """Measure and print images/s of each mode (see the module doc).
 
@@ -74,10 +75,13 @@ def bench_training_loop(config: str, data_root: str, cache: str,
         modes: of :data:`MODES`.
         arch: backbone (``deit-t``, ``deit-s``, ``deit-b``).
         batch, steps, warmup: per mode.
-        workers: DataLoader worker processes of ``jpeg`` and ``cache``.
+        workers: DataLoader worker processes of ``jpeg`` (and of
+            ``cache`` unless ``cache_workers`` is given).
         device: ``cpu`` or ``cuda``.
         fp32: no bf16 autocast (default: bf16 where the CPU runs it fast;
             bf16 AMP on a GPU).
+        cache_workers: worker processes of ``cache`` (0: batches are
+            gathered in this process, as the synthetic cached configs do).
 
     Returns:
         dict: mode -> images/s (median step), and ``<mode>/tensor``
@@ -97,10 +101,11 @@ def bench_training_loop(config: str, data_root: str, cache: str,
                                       .manual_seed(0)),
                  data_samples=[DataSample() for _ in range(batch)])
     pin = dev.type == 'cuda'
+    cache_workers = workers if cache_workers is None else cache_workers
     sources = dict(tensor=None,
                    jpeg=iter(loader(jpeg, 'jpeg', batch, workers,
                                     steps + warmup, pin)),
-                   cache=iter(loader(cached, 'cache', batch, workers,
+                   cache=iter(loader(cached, 'cache', batch, cache_workers,
                                      steps + warmup, pin)))
     modes = [m for m in MODES if m in modes]
 
@@ -122,15 +127,22 @@ def bench_training_loop(config: str, data_root: str, cache: str,
                 times[mode].append(secs)
     out: Dict = {m: batch / statistics.median(t) for m, t in times.items()}
     precision = 'bf16' if bf16 or (pin and not fp32) else 'fp32'
-    echo(f'[loop] {arch} batch {batch} on {dev} ({precision}), {workers} '
-         f'loader worker(s), {steps} steps per mode after '
+    echo(f'[loop] {arch} batch {batch} on {dev} ({precision}), loader '
+         f'workers: jpeg {workers}, cache {cache_workers}; {steps} steps per '
+         'mode after '
          f'{warmup} warm-up (median), {len(cached)} faces from {data_root}')
     for mode in modes:
-        line = f'[loop] {mode:6s}: {out[mode]:8.1f} images/s'
+        line = (f'[loop] {mode:6s}: {out[mode]:8.1f} images/s, '
+                f'{statistics.median(times[mode]):.3f} s/step')
         if mode != 'tensor' and 'tensor' in times:
             ratio = statistics.median(
                 a / b for a, b in zip(times['tensor'], times[mode]))
             out[f'{mode}/tensor'] = ratio
             line += f', {ratio:.3f} x the model alone (paired median)'
         echo(line)
+    if 'jpeg' in times and 'cache' in times:
+        out['jpeg/cache'] = statistics.median(
+            j / c for j, c in zip(times['jpeg'], times['cache']))
+        echo(f'[loop] s/step JPEG / cache: {out["jpeg/cache"]:.3f} (paired '
+             'median; > 1: the cache is faster)')
     return out

@@ -20,7 +20,8 @@ Usage::
     python tools/benchmarks/bench_stage1.py [--device cpu] [--arch deit-t]
         [--batch 16] [--cs-batch 8] [--stride 2] [--reps 5] [--skip-stage1]
     python tools/benchmarks/bench_stage1.py --data tensor jpeg cache
-        [--workers 1] [--data-root DIR] [--cache PATH] [--device cuda]
+        [--workers 1] [--cache-workers N] [--data-root DIR] [--cache PATH]
+        [--device cuda]
 """
 import argparse
 import os.path as osp
@@ -80,6 +81,9 @@ def parse_args() -> argparse.Namespace:
                         'sources instead (tensor = the model alone)')
     parser.add_argument('--workers', type=int, default=1,
                         help='--data: DataLoader workers')
+    parser.add_argument('--cache-workers', type=int, default=None,
+                        help='--data: workers of the cache loader '
+                        '(default: --workers)')
     parser.add_argument('--data-root', default=DEFAULT_ROOT,
                         help='--data: CelebA-layout root')
     parser.add_argument('--cache', default=DEFAULT_CACHE,
@@ -289,7 +293,7 @@ def main() -> None:
         bench_training_loop(args.config, args.data_root, args.cache,
                             args.data, args.arch, args.batch, args.reps,
                             args.warmup, args.workers, args.device,
-                            args.fp32)
+                            args.fp32, args.cache_workers)
         return
     if not args.skip_stage1:
         bench_stage1(args, device)
