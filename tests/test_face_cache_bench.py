@@ -17,7 +17,8 @@ def test_bench_data_and_training_loop(synthetic_root, tmp_path):
     out = bench_data(CONFIG, str(synthetic_root / 'celeba'), cache,
                      batch=8, reps=2, worker_steps=1, echo=lines.append)
     for name in ('jpeg', 'cache'):
-        assert out[name]['per_core'] > 0 and out[name]['one_worker'] > 0
+        assert out[name]['per_core'] > 0
+        assert min(out[name]['one_worker'].values()) > 0
         assert set(out[name]['workers']) == set(TARGETS)
     assert out['ratio'] > 1  # a gather beats a decode
     assert any(line.startswith('[ratio] cache / JPEG per core') for line in

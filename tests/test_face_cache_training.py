@@ -129,6 +129,10 @@ def test_cache_batch_equals_jpeg_batch_with_fixed_flips(synthetic_root,
     b = pre(cached, training=True)['inputs']
     assert a.dtype == b.dtype == torch.float32
     assert torch.equal(a, b)
+    # a stock preprocessor reads the cached batch too (no flip there)
+    out = stock(cached, training=True)
+    assert torch.equal(out['inputs'], pre(cached)['inputs'])
+    assert [s.sample_idx for s in out['data_samples']] == indices
 
 
 def _train(cfg: Config):

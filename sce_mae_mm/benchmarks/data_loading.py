@@ -7,9 +7,11 @@ dataset has it), JPEG and cache batches interleaved, timed in CPU seconds of
 this process (other jobs on the machine do not count; OpenCV and torch run
 single-threaded as in mmengine's workers). One worker: a real DataLoader
 with one worker process, wall seconds per batch in the main process
-(includes the transfer between the processes; affected by other jobs).
+(includes the transfer between the processes; affected by other jobs),
+and the CPU seconds the worker and the main process spent on them.
 """
 import math
+import os
 import statistics
 import time
 from typing import Callable, Dict, List
@@ -39,15 +41,40 @@ def per_core_rates(datasets: Dict[str, object], batch: int, reps: int,
     return secs
 
 
-def one_worker_rate(dataset, kind: str, batch: int, steps: int) -> float:
-    """Images/s that one DataLoader worker delivers (wall clock, after
-    the first batch)."""
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (Linux ``/proc``; NaN
+    elsewhere)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return float('nan')
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def one_worker_rate(dataset, kind: str, batch: int,
+                    steps: int) -> Dict[str, float]:
+    """What one DataLoader worker delivers, after its first batch.
+
+    Returns:
+        dict: ``wall`` images/s; ``worker_cpu`` images per CPU second of
+        the worker process (its rate with a core to itself: fetch, collate
+        and the hand-over through shared memory); ``main_cpu`` images per
+        CPU second of this process receiving them.
+    """
     batches = iter(loader(dataset, kind, batch, workers=1, steps=steps + 1))
     next(batches)
+    worker = batches._workers[0].pid
+    cpu0, main0 = process_cpu_seconds(worker), time.process_time()
     start = time.perf_counter()
     for _ in range(steps):
         next(batches)
-    return batch * steps / (time.perf_counter() - start)
+    wall = time.perf_counter() - start
+    cpu = process_cpu_seconds(worker) - cpu0
+    main = time.process_time() - main0
+    images = batch * steps
+    return dict(wall=images / wall, worker_cpu=images / max(cpu, 1e-9),
+                main_cpu=images / max(main, 1e-9))
 
 
 def bench_data(config: str, data_root: str, cache: str, batch: int = 512,
@@ -94,9 +121,12 @@ def bench_data(config: str, data_root: str, cache: str, batch: int = 512,
     if worker_steps > 0:
         for name in ('jpeg', 'cache'):
             steps = worker_steps if name == 'cache' else 1
-            rate = one_worker_rate(datasets[name], name, batch, steps)
-            out[name]['one_worker'] = rate
-            echo(f'[{name:5s}] one DataLoader worker: {rate:,.0f} images/s '
-                 f'(wall, {steps} batch{"es" if steps > 1 else ""}'
-                 + (', goal >= 39,000)' if name == 'cache' else ')'))
+            rates = one_worker_rate(datasets[name], name, batch, steps)
+            out[name]['one_worker'] = rates
+            goal = ' (goal >= 39,000)' if name == 'cache' else ''
+            echo(f'[{name:5s}] one DataLoader worker, {steps} batch(es): '
+                 f'{rates["wall"]:,.0f} images/s wall; '
+                 f'{rates["worker_cpu"]:,.0f} images per CPU second of the '
+                 f'worker{goal}, {rates["main_cpu"]:,.0f} of the main '
+                 'process')
     return out
