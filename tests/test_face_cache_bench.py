@@ -31,5 +31,6 @@ def test_bench_data_and_training_loop(synthetic_root, tmp_path):
                               echo=lines.append)
     for mode in ('tensor', 'jpeg', 'cache'):
         assert out[mode] > 0
-    assert {'jpeg/tensor', 'cache/tensor', 'jpeg/cache'} <= set(out)
+    assert {'jpeg/tensor', 'cache/tensor', 'jpeg/cache', 'jpeg/cache_cpu',
+            'cache/cpu_s'} <= set(out)
     assert sum(line.startswith('[loop]') for line in lines) == 5
