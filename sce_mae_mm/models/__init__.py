@@ -1,1 +1,2 @@
-from . import backbones, heads, losses, necks, pose_estimators, utils  # noqa
+from . import (backbones, data_preprocessors, heads, losses, necks,  # noqa
+               pose_estimators, utils)

@@ -10,10 +10,18 @@
    on all B * 16 copies vs a Python loop of separate shifted calls vs one
    plain forward.
 
+3. ``--data {tensor,jpeg,cache}`` (instead of 1 and 2): the whole training
+   step with its data against the model alone on a fixed batch (tensor),
+   from the JPEG pipeline and from the face cache, interleaved
+   (``sce_mae_mm/benchmark/training_loop.py``).
+
 Usage::
 
     python tools/benchmarks/bench_stage1.py [--device cpu] [--arch deit-t]
         [--batch 16] [--cs-batch 8] [--stride 2] [--reps 5] [--skip-stage1]
+    python tools/benchmarks/bench_stage1.py --data tensor jpeg cache
+        [--workers 1] [--cache-workers N] [--data-root DIR] [--cache PATH]
+        [--device cuda]
 """
 import argparse
 import os.path as osp
@@ -30,6 +38,8 @@ from sce_mae_mm.benchmark.speed_cases import (WIDTHS, build_ours, build_stock,
                                               looped_cover_and_stride,
                                               uint8_images)
 from sce_mae_mm.benchmark.timing import interleaved, paired_ratio
+from sce_mae_mm.benchmark.loaders import DEFAULT_CACHE, DEFAULT_ROOT
+from sce_mae_mm.benchmark.training_loop import MODES, bench_training_loop
 from sce_mae_mm.engine import (bf16_autocast, decide_bf16,
                                install_fast_attention)
 from sce_mae_mm.models.backbones import SCEViT
@@ -57,6 +67,18 @@ def parse_args() -> argparse.Namespace:
                         help='torch CPU threads (0: leave as is)')
     parser.add_argument('--skip-stage1', action='store_true',
                         help='only the cover-and-stride benchmark')
+    parser.add_argument('--data', nargs='+', choices=MODES,
+                        help='measure the training loop with these data '
+                        'sources instead (tensor = the model alone)')
+    parser.add_argument('--workers', type=int, default=1,
+                        help='--data: DataLoader workers')
+    parser.add_argument('--cache-workers', type=int, default=None,
+                        help='--data: workers of the cache loader '
+                        '(default: --workers)')
+    parser.add_argument('--data-root', default=DEFAULT_ROOT,
+                        help='--data: CelebA-layout root')
+    parser.add_argument('--cache', default=DEFAULT_CACHE,
+                        help='--data: its face cache (built if needed)')
     return parser.parse_args()
 
 
@@ -145,6 +167,12 @@ def main() -> None:
     args.bf16 = decide_bf16(force_fp32=args.fp32 or device.type != 'cpu')
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
           f'reps {args.reps} (median), warm-up {args.warmup}')
+    if args.data:
+        bench_training_loop(args.config, args.data_root, args.cache,
+                            args.data, args.arch, args.batch, args.reps,
+                            args.warmup, args.workers, args.device,
+                            args.fp32, args.cache_workers)
+        return
     if not args.skip_stage1:
         bench_stage1(args, device)
     bench_cover_and_stride(args, device)

@@ -182,16 +182,24 @@ class DVEFaceCrop(BaseTransform):
         self.antialias = antialias
 
     def transform(self, results: Dict) -> Dict:
-        if 'bbox' not in results:
-            raise KeyError(f'DVEFaceCrop needs "bbox" (the pre-crop window) '
-                           f'in the sample of {results.get("img_path")}')
-        window = np.asarray(results['bbox'], np.float64).reshape(-1, 4)[0]
+        window = self._window(results)
         m = dve_crop_matrix(window, self.resize, self.crop, self.context)
         size = self.crop + 2 * self.context
-        img = warp_affine_antialiased(results['img'], m, size,
-                                      self.border_value, self.antialias)
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
+        results['img'] = warp_affine_antialiased(
+            results['img'], m, size, self.border_value, self.antialias)
+        return self.transform_meta(results)
+
+    def transform_meta(self, results: Dict) -> Dict:
+        """Every key :meth:`transform` writes except the pixels (``img``).
+
+        The face cache (``datasets/face_cache``) stores the pixels and
+        recomputes the rest here; ``img_shape`` is the output's
+        (side, side).
+        """
+        window = self._window(results)
+        m = dve_crop_matrix(window, self.resize, self.crop, self.context)
+        size = self.crop + 2 * self.context
+        results['img_shape'] = (size, size)
         results['input_size'] = (self.crop, self.crop)
         centre, scale = crop_center_scale(window, self.resize, self.crop)
         results['input_center'] = centre
@@ -202,6 +210,14 @@ class DVEFaceCrop(BaseTransform):
             kp = apply_affine(results['keypoints'], m) - self.context
             results['transformed_keypoints'] = kp.astype(np.float32)
         return results
+
+    @staticmethod
+    def _window(results: Dict) -> Array:
+        """The sample's pre-crop window (4,) float64."""
+        if 'bbox' not in results:
+            raise KeyError(f'DVEFaceCrop needs "bbox" (the pre-crop window) '
+                           f'in the sample of {results.get("img_path")}')
+        return np.asarray(results['bbox'], np.float64).reshape(-1, 4)[0]
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(resize={self.resize}, '
