@@ -35,7 +35,7 @@ from torch import Tensor, nn
 from ...dtypes import at_least_float32, autocast_off, check_floating
 from .lcr_loss import check_token_set
 
-_WHERE = 'cl_loss'
+_WHERE = 'sce_mae_mm/models/losses/cl_loss.py'
 
 
 def grid_positions(height: int,
