@@ -81,3 +81,13 @@ def test_table_rows_put_each_number_beside_its_baseline(tmp_path):
         '(3.00 / 8.00) | 1.50 | 13.00 | 20.00 | 0.300 (0.100) |' in rows[2]
     assert rows[2].endswith('| 9.00 (15.00) |')
     assert rows[3].startswith('| noflip | not finished |')
+
+
+def test_probe_times_a_training_step(tmp_path):
+    path = tmp_path / 'c.py'
+    study.write_arm_config(str(path), str(ROOT), study.arm_by_name('base'),
+                           2, 1184)
+    for bf16 in (False, True):
+        secs = study.probe_step_seconds(str(path), steps=1, warmup=1,
+                                        bf16=bf16)
+        assert 0 < secs < 60

@@ -66,7 +66,11 @@ def build_model(cfg: Config, device: torch.device, bf16: bool,
         wcfg.type = 'CPUBf16OptimWrapper'
     elif device.type == 'cuda' and amp:
         wcfg.update(type='AmpOptimWrapper', dtype='bfloat16')
-    return model, build_optim_wrapper(model, wcfg), preprocessors
+    wrapper = build_optim_wrapper(model, wcfg)
+    if wcfg.type == 'CPUBf16OptimWrapper':
+        from ..engine import prepare_cpu_bf16
+        prepare_cpu_bf16(model)  # as SCEMAERunner before step one
+    return model, wrapper, preprocessors
 
 
 def bench_training_loop(config: str, data_root: str, cache: str,

@@ -176,6 +176,9 @@ def probe_step_seconds(config: str, steps: int = 12, warmup: int = 4,
     if bf16:
         wcfg.type = 'CPUBf16OptimWrapper'
     wrapper = build_optim_wrapper(model, wcfg)
+    if bf16:
+        from sce_mae_mm.engine import prepare_cpu_bf16
+        prepare_cpu_bf16(model)  # as SCEMAERunner before step one
     batch = cfg.train_dataloader.batch_size
     gen = torch.Generator().manual_seed(0)
     data = dict(inputs=torch.randint(0, 256, (batch, 3, 96, 96),
