@@ -102,14 +102,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def infer_arch(checkpoint: str) -> str:
     """Backbone arch of a stage-1 (or stage-2) runner checkpoint."""
-    import torch
-
-    import sce_mae_mm  # noqa: F401  (safe checkpoint loading)
+    from sce_mae_mm.checkpoint import read_checkpoint
     from sce_mae_mm.models.backbones.sce_vit import stage1_encoder_state_dict
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'run_study: no checkpoint {checkpoint}')
-    state = stage1_encoder_state_dict(
-        torch.load(checkpoint, map_location='cpu'))
+    state = stage1_encoder_state_dict(read_checkpoint(checkpoint))
     if 'cls_token' not in state:
         raise KeyError(f'run_study: {checkpoint} has no backbone '
                        'cls_token: not a stage-1 checkpoint')
