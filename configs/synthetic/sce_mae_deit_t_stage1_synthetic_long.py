@@ -1,7 +1,8 @@
 # Stage 1 (DeiT-T MAE) for the quick start's long mode
 # (tools/quickstart.py --long: 8,000 synthetic faces and 8,000 more in the
-# CelebA training partition, 11,196 training faces; the stage-1 recipe
-# study's winner, more distinct faces): 10 epochs, 6,990 iterations at batch
+# CelebA training partition, 11,196 training faces; the idea of row
+# `faces4k` of the stage-1 recipe study, more distinct faces seen fewer
+# times, docs/benchmark.md): 10 epochs, 6,990 iterations at batch
 # 16, 111,840 images seen; learning-curve checkpoints at epochs 1, 2, 3, 5
 # and 10 (11,184 / 22,368 / 33,552 / 55,920 / 111,840 images).
 _base_ = ['./sce_mae_deit_t_stage1_synthetic.py']

@@ -28,7 +28,7 @@ PROFILES = {
                   curve_heads=['mafl'], work_dir='work_dirs/quickstart',
                   data='data/synthetic'),
     'long': dict(num=8000, extra=8000, stage1=f'{STAGE1}_long.py',
-                 curve_heads=['mafl'], work_dir='work_dirs/quickstart_long',
+                 curve_heads=list(DETECTION), work_dir='work_dirs/quickstart_long',
                  data='data/synthetic_long'),
     'reference': dict(num=25000, extra=0, stage1=f'{STAGE1}_reference.py',
                       curve_heads=list(DETECTION),
