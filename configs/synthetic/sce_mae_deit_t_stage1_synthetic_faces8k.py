@@ -15,22 +15,23 @@
 _base_ = ['./sce_mae_deit_t_stage1_synthetic.py']
 
 max_epochs = 4
+# the 4,036-face recipe's schedule in iterations: 252 warm-up iterations
+# (its first epoch), then a cosine to iteration 2,016
+warmup_iters, total_iters = 252, 2016
 param_scheduler = [
     dict(
         type='LinearLR',
         start_factor=1e-3,
-        by_epoch=True,
+        by_epoch=False,
         begin=0,
-        end=1,
-        convert_to_iter_based=True),
+        end=warmup_iters),
     dict(
         type='CosineAnnealingLR',
-        T_max=max_epochs - 1,
+        T_max=total_iters - warmup_iters,
         eta_min=0.0,
-        by_epoch=True,
-        begin=1,
-        end=max_epochs,
-        convert_to_iter_based=True),
+        by_epoch=False,
+        begin=warmup_iters,
+        end=total_iters),
 ]
 train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(
