@@ -12,6 +12,12 @@
 # distinct faces the largest lever at equal CPU time. Selected against the
 # 4,036-face recipe on synthetic seed 100 (quick-start size), then
 # reported on seeds 0 and 1.
+# A second arm on the same stage 1 keeps the stage-2 config's 2 epochs
+# (1,008 steps). Why, written before it ran: the long run's first curve
+# point (seed 0: 11,184 stage-1 images, then 1,400 stage-2 steps on 11,196
+# faces) reached 11.44 px different identity where the quick start
+# (32,256 stage-1 images, 504 stage-2 steps on 4,036 faces) reached 15.56:
+# stage 2's steps and faces may matter more than stage 1's images.
 _base_ = ['./sce_mae_deit_t_stage1_synthetic.py']
 
 max_epochs = 4
