@@ -1,5 +1,9 @@
 # Stage 1 (DeiT-T MAE), a candidate quick-start recipe (issue 26): twice the
-# quick start's distinct faces at the same images seen. 3,000 synthetic
+# quick start's distinct faces at the same images seen. NOT adopted: on
+# synthetic seed 100 it left different identity at 1.75x its baseline
+# (1.74x with stage 2 at 2 epochs), no better than the quick start's
+# recipe (docs/benchmark.md, "Two more quick-start arms"); kept as the
+# record of those arms. 3,000 synthetic
 # faces and 6,880 more in the CelebA training partition
 # (--extra-celeba-train 6880: 8,076 training faces), 4 epochs of 8,064
 # images (2,016 iterations at batch 16, 32,256 images seen, as the 8
