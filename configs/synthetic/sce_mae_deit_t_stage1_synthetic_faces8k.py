@@ -3,8 +3,8 @@
 # synthetic seed 100 it left different identity at 1.75x its baseline
 # (1.74x with stage 2 at 2 epochs), no better than the quick start's
 # recipe (docs/benchmark.md, "Two more quick-start arms"); kept as the
-# record of those arms. 3,000 synthetic
-# faces and 6,880 more in the CelebA training partition
+# record of those arms.
+# 3,000 synthetic faces and 6,880 more in the CelebA training partition
 # (--extra-celeba-train 6880: 8,076 training faces), 4 epochs of 8,064
 # images (2,016 iterations at batch 16, 32,256 images seen, as the 8
 # epochs of 4,032 of sce_mae_deit_t_stage1_synthetic.py); stage 2 keeps
