@@ -53,3 +53,22 @@ def test_the_celeba_reader_sees_the_extra_faces(tmp_path):
     plain = CelebADataset(data_root=plain_root, split='train', pipeline=[],
                           check_size=False)
     assert len(more) == len(plain) + 6
+
+
+def test_workers_write_the_same_files(tmp_path):
+    """The extra faces rendered in two processes are the files of one."""
+    from sce_mae_mm.datasets.synthetic import extra_celeba
+    roots = []
+    for workers in (1, 2):
+        out = tmp_path / f'w{workers}'
+        faces = []
+        make_synthetic_faces(str(out), num=20, seed=7)
+        extra_celeba.append_celeba_train(str(out), 7, 20, 70, faces,
+                                         workers=workers)
+        roots.append((out, faces))
+    (a, fa), (b, fb) = roots
+    assert fa == fb and len(fa) == 70
+    assert _files(a) == _files(b)
+    differ = [p for p in _files(a)
+              if not filecmp.cmp(a / p, b / p, shallow=False)]
+    assert differ == []

@@ -8,14 +8,29 @@ training partition (partition 0, not in MAFL), drawn at face indices after
 all ``num`` faces of the set, so every file of the set without them stays
 byte for byte what it was, and the list files only gain rows.
 """
+import os
 import os.path as osp
-from typing import Dict, List
+from multiprocessing import get_context
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
 
+def _render_extra(job: Tuple[int, int, str]) -> Tuple[List, List, Dict]:
+    """Render face ``index`` of ``seed`` and write it to ``path``; returns
+    its 5 integer landmarks, its 68 landmarks and its info (a worker's
+    job: the face depends on ``(seed, index)`` only)."""
+    from .writer import _POSE_MILD, _imwrite, _render
+    seed, index, path = job
+    img, k68, k5, info = _render(seed, index, (218, 178), (89., 111.), 39.,
+                                 _POSE_MILD, snap=True)
+    _imwrite(path, img)
+    return np.round(k5).astype(int).tolist(), k68.tolist(), info
+
+
 def append_celeba_train(out: str, seed: int, first: int, extra: int,
-                        faces: List[Dict]) -> None:
+                        faces: List[Dict],
+                        workers: Optional[int] = None) -> None:
     """Render ``extra`` faces (indices ``first``, ``first + 1``, ...) into
     ``out/celeba`` as training-partition images after the existing ones.
 
@@ -25,8 +40,12 @@ def append_celeba_train(out: str, seed: int, first: int, extra: int,
         first: face index of the first extra face (the set's ``num``).
         extra: number of faces to append (>= 0).
         faces: the manifest's face list, extended in place.
+        workers: processes rendering the faces (default: the CPU count, at
+            most 4; one where ``os.fork`` is missing); every face depends on
+            its index only, so the files are the same for any number of
+            workers.
     """
-    from .writer import _POSE_MILD, ROOTS, _imwrite, _render, _write_text
+    from .writer import ROOTS, _write_text
     root = osp.join(out, ROOTS['celeba'])
     lm_path = osp.join(root, 'Anno', 'list_landmarks_align_celeba.txt')
     part_path = osp.join(root, 'Eval', 'list_eval_partition.txt')
@@ -35,19 +54,26 @@ def append_celeba_train(out: str, seed: int, first: int, extra: int,
     with open(part_path) as f:
         parts = f.read().splitlines()
     start = int(lm[0])
-    for j in range(extra):
-        name = f'{start + j + 1:06d}.jpg'
-        img, k68, k5, info = _render(seed, first + j, (218, 178),
-                                     (89., 111.), 39., _POSE_MILD, snap=True)
-        k5 = np.round(k5).astype(int)
-        _imwrite(osp.join(root, 'Img', 'img_align_celeba', name), img)
-        lm.append(name + ''.join(f' {v:4d}' for v in k5.reshape(-1)))
+    names = [f'{start + j + 1:06d}.jpg' for j in range(extra)]
+    jobs = [(seed, first + j,
+             osp.join(root, 'Img', 'img_align_celeba', names[j]))
+            for j in range(extra)]
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers > 1 and extra >= 64 and hasattr(os, 'fork'):
+        # fork: the workers inherit the imported modules (no re-import of
+        # the caller's main module, which spawn would need guarded)
+        with get_context('fork').Pool(workers) as pool:
+            drawn = pool.map(_render_extra, jobs, chunksize=64)
+    else:
+        drawn = [_render_extra(job) for job in jobs]
+    for name, (k5, k68, info) in zip(names, drawn):
+        lm.append(name + ''.join(f' {v:4d}' for v in np.reshape(k5, -1)))
         parts.append(f'{name} 0')
         faces.append(dict(
             dataset='celeba', split='celeba_train', root=ROOTS['celeba'],
             file=osp.join('Img', 'img_align_celeba', name), size=[218, 178],
-            partition=0, kpts5=k5.astype(float).tolist(),
-            kpts68=k68.tolist(), info=info))
+            partition=0, kpts5=np.asarray(k5, float).tolist(), kpts68=k68,
+            info=info))
     lm[0] = str(start + extra)
     _write_text(lm_path, lm)
     _write_text(part_path, parts)
