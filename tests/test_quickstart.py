@@ -63,8 +63,8 @@ def test_learning_curve_png(tmp_path):
 def test_interrupted_runs_are_not_final():
     qs = _quickstart()
     cfg = 'configs/synthetic/sce_mae_deit_t_stage1_synthetic.py'
-    assert qs.is_final('work_dirs/x/stage1/epoch_8.pth', cfg)
-    assert not qs.is_final('work_dirs/x/stage1/epoch_6.pth', cfg)
+    assert qs.is_final('work_dirs/x/stage1/epoch_3.pth', cfg)
+    assert not qs.is_final('work_dirs/x/stage1/epoch_2.pth', cfg)
     assert qs.is_final('epoch_10.pth', cfg.replace('.py', '_long.py'))
 
 
@@ -287,6 +287,18 @@ def test_until_detection_stops_before_the_curve(tmp_path, monkeypatch):
     assert calls == ['stage1', 'stage2', 'matching', 'detection:mafl',
                      'detection:aflw_m', 'detection:aflw_r',
                      'detection:300w']
+
+
+def test_the_quick_start_caps_stage_2_before_the_users_options():
+    """The quick start's stage 2 reads the first 4,036 of its 11,196
+    training faces (504 steps); a user's option comes after, so it wins;
+    --long trains stage 2 on all of its faces."""
+    qs = _quickstart()
+    cap = 'train_dataloader.dataset.indices=4036'
+    args = qs.parse_args(['--stage2-options', 'train_cfg.max_epochs=4'])
+    assert args.stage2_options == [cap, 'train_cfg.max_epochs=4']
+    assert (args.num, args.extra_celeba_train) == (3000, 10000)
+    assert qs.parse_args(['--long']).stage2_options == []
 
 
 def test_readme_tables_have_the_readme_layout():
