@@ -20,8 +20,8 @@ from mmengine.hooks import Hook
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
 from sce_mae_mm.checkpoint import CheckpointError
 from sce_mae_mm.engine import (add_runtime_args, apply_amp, build_tool_runner,
-                               limit_cpu_threads, load_tool_config,
-                               teardown_launcher)
+                               flush_denormals, limit_cpu_threads,
+                               load_tool_config, teardown_launcher)
 
 
 def parse_args() -> argparse.Namespace:
@@ -73,6 +73,8 @@ class SaveMetricsHook(Hook):
 def main() -> None:
     args = parse_args()
     limit_cpu_threads()
+    if not args.amp:  # fp32 kernels: no slow path on subnormals
+        flush_denormals()
     cfg = merge_args(load_tool_config(args), args)
     runner = build_tool_runner(cfg)
     if args.out:

@@ -23,8 +23,9 @@ import sce_mae_mm  # noqa: F401  (registers components, safe loading)
 from sce_mae_mm.checkpoint import CheckpointError
 from sce_mae_mm.engine import (NonFiniteLossError, WorkDirLockedError,
                                add_runtime_args, apply_amp, build_tool_runner,
-                               limit_cpu_threads, load_tool_config,
-                               lock_work_dir, teardown_launcher)
+                               flush_denormals, limit_cpu_threads,
+                               load_tool_config, lock_work_dir,
+                               teardown_launcher)
 
 
 def parse_args() -> argparse.Namespace:
@@ -78,6 +79,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     limit_cpu_threads()
+    if not args.amp:  # fp32 kernels: no slow path on subnormals
+        flush_denormals()
     cfg = merge_args(load_tool_config(args), args)
     if 'preprocess_cfg' in cfg:
         cfg.model.setdefault('data_preprocessor',

@@ -4,7 +4,7 @@ of a project config twice from the same seed, one for fp32
 returns their steps on the same batch."""
 import copy
 import os.path as osp
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import torch
 from mmengine.config import Config
@@ -76,9 +76,12 @@ def stage2(batch: int = 32) -> Dict[str, Step]:
     return train_steps(cfg, data)
 
 
-def head_step(batch: int = 32) -> Dict[str, Step]:
-    """A detection head's iteration on cached features (MAFL, DeiT-S)."""
-    cfg = Config.fromfile(cfg_path('detection', 'sce_mae_deit_s_mafl.py'))
+def head_step(batch: int = 32, cfg: Optional[Config] = None
+              ) -> Dict[str, Step]:
+    """A detection head's iteration on cached features (``cfg``'s model;
+    default MAFL, DeiT-S)."""
+    cfg = cfg or Config.fromfile(cfg_path('detection',
+                                          'sce_mae_deit_s_mafl.py'))
     cfg.model.init_cfg = None
     cfg.model.type = 'CachedTopdownPoseEstimator'
     images = uint8_images(batch)

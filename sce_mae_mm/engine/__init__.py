@@ -10,8 +10,9 @@ from .pretrained_init import FittingPretrainedInit
 from .runner import SCEMAERunner
 from .safe_write import write_text_atomic
 from .tools_utils import (add_runtime_args, build_tool_runner, cpu_budget,
-                          enable_visualization, limit_cpu_threads,
-                          load_tool_config, setup_launcher, teardown_launcher)
+                          enable_visualization, flush_denormals,
+                          limit_cpu_threads, load_tool_config, setup_launcher,
+                          teardown_launcher)
 from .work_dir_lock import WorkDirLockedError, lock_work_dir, unlock_work_dir
 
 __all__ = [
@@ -24,7 +25,8 @@ __all__ = [
     'WorkDirLockHook', 'ResumableEpochBasedTrainLoop',
     'FittingPretrainedInit', 'SCEMAERunner', 'WorkDirLockedError',
     'add_runtime_args', 'build_tool_runner', 'cpu_budget',
-    'enable_visualization', 'limit_cpu_threads', 'load_tool_config',
+    'enable_visualization', 'flush_denormals', 'limit_cpu_threads',
+    'load_tool_config',
     'lock_work_dir', 'setup_launcher', 'teardown_launcher', 'unlock_work_dir',
     'write_text_atomic'
 ]
