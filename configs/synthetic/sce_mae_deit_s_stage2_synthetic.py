@@ -7,8 +7,9 @@
 #   python tools/train.py configs/synthetic/sce_mae_deit_s_stage2_synthetic.py
 # which reads work_dirs/sce_mae_deit_s_stage1_synthetic/epoch_32.pth (another
 # stage-1 checkpoint: --cfg-options model.backbone.checkpoint=PATH).
-# 2 epochs of the quick start's 4,036 CelebA training faces (504 steps at
-# batch 16). In the stage-1 recipe study (synthetic seed 100, 1,196 faces;
+# 2 epochs of the quick start's stage-2 faces (504 steps at batch 16: the
+# quick start passes train_dataloader.dataset.indices=4036, the first 4,036
+# of its 11,196 training faces; --long trains on all of its faces). In the stage-1 recipe study (synthetic seed 100, 1,196 faces;
 # docs/benchmark.md, rows base, base_s2x6, base_s2x8) more stage-2 steps
 # helped on one stage 1: 19.32 / 18.04 / 17.05 px different identity after
 # 148 / 444 / 592 steps; the quick start's larger training partition gives

@@ -3,8 +3,10 @@
 # CelebA training partition, 11,196 training faces; the idea of row
 # `faces4k` of the stage-1 recipe study, more distinct faces seen fewer
 # times, docs/benchmark.md): 10 epochs, 6,990 iterations at batch
-# 16, 111,840 images seen; learning-curve checkpoints at epochs 1, 2, 3, 5
-# and 10 (11,184 / 22,368 / 33,552 / 55,920 / 111,840 images).
+# 16, 111,840 images seen, warmed up over the first epoch (the trait the
+# quick start's `faces11k` recipe took from it); learning-curve checkpoints
+# at epochs 1, 2, 3, 5 and 10 (11,184 / 22,368 / 33,552 / 55,920 / 111,840
+# images), a resume point every epoch.
 _base_ = ['./sce_mae_deit_t_stage1_synthetic.py']
 
 max_epochs = 10
