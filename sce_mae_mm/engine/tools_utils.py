@@ -167,8 +167,10 @@ def flush_denormals() -> bool:
     trained about 6x slower in fp32 with them than without
     (``tools/benchmarks/bench_denormals.py`` prints the ratio; under bf16
     autocast the same head ran at full speed, so the tools call this in
-    fp32 runs only). Set ``SCE_MAE_KEEP_DENORMALS=1`` to keep IEEE
-    subnormals.
+    fp32 runs only). The flag belongs to each thread and torch's OpenMP
+    workers take it from the thread that creates them: call this before
+    the first parallel operation. Set ``SCE_MAE_KEEP_DENORMALS=1`` to keep
+    IEEE subnormals.
 
     Returns:
         whether flushing is on (``False`` where kept or where the CPU
