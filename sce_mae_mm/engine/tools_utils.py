@@ -163,8 +163,8 @@ def flush_denormals() -> bool:
     """Flush subnormal floats to zero in this process's CPU kernels.
 
     fp32 values below 1.2e-38 (a softmax that underflows, its gradient)
-    take a slow path on x86 CPUs: the 300W head of the synthetic quick start
-    trained about 6x slower in fp32 with them than without
+    take a slow path on x86 CPUs: the fp32 step of the synthetic quick
+    start's 300W head ran about 9x slower with them on one thread
     (``tools/benchmarks/bench_denormals.py`` prints the ratio; under bf16
     autocast the same head ran at full speed, so the tools call this in
     fp32 runs only). The flag belongs to each thread and torch's OpenMP
