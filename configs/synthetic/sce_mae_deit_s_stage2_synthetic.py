@@ -9,11 +9,12 @@
 # stage-1 checkpoint: --cfg-options model.backbone.checkpoint=PATH).
 # 2 epochs of the quick start's stage-2 faces (504 steps at batch 16: the
 # quick start passes train_dataloader.dataset.indices=4036, the first 4,036
-# of its 11,196 training faces; --long trains on all of its faces). In the stage-1 recipe study (synthetic seed 100, 1,196 faces;
-# docs/benchmark.md, rows base, base_s2x6, base_s2x8) more stage-2 steps
-# helped on one stage 1: 19.32 / 18.04 / 17.05 px different identity after
-# 148 / 444 / 592 steps; the quick start's larger training partition gives
-# 504 steps in 2 epochs. The paper trains 10 epochs of 162,770 faces.
+# of its 11,196 training faces; --long trains on all of its faces). More
+# stage-2 steps helped on a weak stage 1 in the stage-1 recipe study
+# (synthetic seed 100; docs/benchmark.md, rows base, base_s2x6, base_s2x8:
+# 19.32 / 18.04 / 17.05 px different identity after 148 / 444 / 592 steps)
+# but not on stronger ones (504 against 1,008 or 1,400 steps moved it by
+# 0.02-0.13 px). The paper trains 10 epochs of 162,770 faces.
 _base_ = ['../sce_mae_deit_s_stage2.py']
 
 data_root = 'data/synthetic/celeba'
