@@ -104,6 +104,11 @@ def test_metric_reports_every_key():
             expected |= {f'matching/{key}_mirror_rate',
                          f'matching/{key}_far_rate'}
         expected.add(f'matching/{group}_dve')
+        for key in (group, f'{group}_baseline', f'{group}_dve'):
+            expected |= {f'matching/{key}_ci_low', f'matching/{key}_ci_high'}
+        for key in (f'{group}_minus_baseline', f'{group}_dve_minus_baseline'):
+            expected |= {f'matching/{key}{end}'
+                         for end in ('', '_ci_low', '_ci_high')}
     assert set(result) == expected
     assert result['matching/same_mirror_rate'] == pytest.approx(3 / 8)
     assert result['matching/same_far_rate'] == pytest.approx(0.1)

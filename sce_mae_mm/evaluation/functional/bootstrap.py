@@ -56,7 +56,6 @@ def bootstrap_ci(values: np.ndarray,
     x = _per_unit(values, 'values')
     if np.ptp(x) == 0:
         return float(x[0]), float(x[0])
-    from scipy.stats import bootstrap
     if weights is None:
         data, statistic = (x,), _mean
     else:
@@ -66,10 +65,10 @@ def bootstrap_ci(values: np.ndarray,
                              f'non-negative values with a positive sum, '
                              f'got shape {w.shape}')
         data, statistic = (x * w, w), _weighted_mean
-    res = bootstrap(data, statistic, confidence_level=confidence,
-                    n_resamples=n_resamples, method=method, vectorized=True,
-                    paired=weights is not None,
-                    random_state=np.random.default_rng(seed))
+    res = _quiet_bootstrap(data, statistic, confidence_level=confidence,
+                           n_resamples=n_resamples, method=method,
+                           vectorized=True, paired=weights is not None,
+                           random_state=np.random.default_rng(seed))
     return _interval(res, confidence)
 
 
@@ -114,22 +113,36 @@ def ratio_ci(a: np.ndarray, b: np.ndarray,
     x, y = _per_unit(a, 'a'), _per_unit(b, 'b')
     w = (np.ones_like(x) if weights is None else
          np.asarray(weights, dtype=np.float64).reshape(-1))
-    if not x.shape == y.shape == w.shape or (w < 0).any() or (y * w).sum() <= 0:
+    if (not x.shape == y.shape == w.shape or (w < 0).any()
+            or (y * w).sum() <= 0):
         raise ValueError('ratio_ci: a, b and weights must hold the same '
                          f'units ({x.shape}, {y.shape}, {w.shape}) with a '
                          'positive weighted sum of b')
     ratio = float(np.sum(x * w) / np.sum(y * w))
     if np.ptp(x / np.where(y == 0, 1, y)) == 0 and np.all(y != 0):
         return ratio, ratio, ratio
-    from scipy.stats import bootstrap
-    res = bootstrap((x * w, y * w), _ratio, confidence_level=confidence,
-                    n_resamples=n_resamples, method=method, vectorized=True,
-                    paired=True, random_state=np.random.default_rng(seed))
+    res = _quiet_bootstrap((x * w, y * w), _ratio,
+                           confidence_level=confidence,
+                           n_resamples=n_resamples, method=method,
+                           vectorized=True, paired=True,
+                           random_state=np.random.default_rng(seed))
     return (ratio, *_interval(res, confidence))
 
 
+def _quiet_bootstrap(*args, **kwargs):
+    """scipy's bootstrap without its warning where BCa is undefined
+    (:func:`_interval` then takes the percentile bounds)."""
+    import warnings
+
+    from scipy.stats import bootstrap
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        return bootstrap(*args, **kwargs)
+
+
 def _ratio(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.sum(a, axis=axis) / np.sum(b, axis=axis)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return np.sum(a, axis=axis) / np.sum(b, axis=axis)
 
 
 def ci_keys(key: str, values: np.ndarray, **kwargs) -> Dict[str, float]:
@@ -196,6 +209,6 @@ def _interval(res, confidence: float) -> Tuple[float, float]:
     if not (np.isfinite(low) and np.isfinite(high)):
         # BCa undefined (e.g. all but one value equal): percentile bounds
         tail = (1 - confidence) / 2
-        low, high = np.quantile(res.bootstrap_distribution,
-                                [tail, 1 - tail])
+        low, high = np.nanquantile(res.bootstrap_distribution,
+                                   [tail, 1 - tail])
     return float(low), float(high)

@@ -45,10 +45,10 @@ def load_per_pair(path: str, pair_ids: np.ndarray) -> Dict[str, np.ndarray]:
     ids = stored.pop('pair_id', None)
     want = np.asarray(pair_ids)
     if ids is None or sorted(ids.tolist()) != sorted(want.tolist()):
+        got = 0 if ids is None else len(ids)
         raise ValueError(
-            f'{path}: holds the errors of other pairs ({0 if ids is None else len(ids)} '
-            f'pairs) than this run ({len(want)}); compare runs on the same '
-            'test split')
+            f'{path}: holds the errors of other pairs ({got} pairs) than '
+            f'this run ({len(want)}); compare runs on the same test split')
     order = {int(i): k for k, i in enumerate(ids)}
     index = np.asarray([order[int(i)] for i in want])
     return {k: v[index] for k, v in stored.items()}

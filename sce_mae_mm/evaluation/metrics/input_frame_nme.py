@@ -276,9 +276,9 @@ class InputFrameNME(BaseMetric):
                 'custom_hooks or give mean_shape / mean_shape_dataset')
         return self._with_intervals(per_image)
 
-    def _with_intervals(self, per_image: Dict[str, Tuple[np.ndarray,
-                                                          np.ndarray]]
-                        ) -> Dict[str, float]:
+    def _with_intervals(
+            self, per_image: Dict[str, Tuple[np.ndarray, np.ndarray]]
+    ) -> Dict[str, float]:
         """Means, their intervals (faces resampled, weighted by their
         counted points) and the paired NME - mean shape."""
         metrics: Dict[str, float] = {}

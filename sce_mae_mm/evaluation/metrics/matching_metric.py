@@ -249,7 +249,7 @@ class MAFLMatchingMetric(BaseMetric):
             errors = np.linalg.norm(pred - gt, axis=-1) * scale  # (N, K)
             per_pair[key] = errors.mean(axis=1)
             metrics[key] = float(errors.mean())
-            if self.ci is not None:
+            if self.ci is not None and len(errors) > 1:
                 metrics.update(ci_keys(key, per_pair[key], **self.ci))
             per_landmark = errors.mean(axis=0)
             if not key.endswith('_dve'):
@@ -298,7 +298,7 @@ class MAFLMatchingMetric(BaseMetric):
     def _paired(self, per_pair: Dict[str, np.ndarray],
                 pair_ids: np.ndarray) -> Dict[str, float]:
         """Model - baseline and model - reference, with intervals."""
-        if self.ci is None:
+        if self.ci is None or len(pair_ids) < 2:
             return {}
         out: Dict[str, float] = {}
         for group in self.groups:
