@@ -141,8 +141,8 @@ def test_matching_metric_reference_run_on_the_same_pairs(tmp_path):
 
 
 def test_nme_intervals_and_ratio():
-    from sce_mae_mm.evaluation.metrics.input_frame_nme import (
-        nme_percent, per_image_nme)
+    from sce_mae_mm.evaluation.metrics.input_frame_nme import (nme_percent,
+                                                               per_image_nme)
     rng = np.random.default_rng(9)
     gt = rng.uniform(20, 70, (50, 5, 2))
     pred = gt + rng.normal(0, 2, gt.shape)

@@ -9,9 +9,8 @@ from mmpose.registry import METRICS
 
 from ...dtypes import as_float64_array
 from ..functional.bootstrap import ci_keys, format_ci, paired_keys
-from ..functional.per_pair import (difference_rows, load_per_pair,
-                                   save_per_pair)
 from ..functional.matching_breakdown import matching_breakdown
+from ..functional.per_pair import difference_rows, load_per_pair, save_per_pair
 
 _WHERE = 'MAFLMatchingMetric'
 
