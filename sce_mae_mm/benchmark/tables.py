@@ -80,8 +80,8 @@ def with_point_differences(metrics: Dict[str, float],
     plain values (no interval) where a run's metrics lack them (metrics
     written before the intervals existed)."""
     out = dict(metrics)
-    derived = {f'{g}_minus_baseline': (g, f'{g}_baseline', '-')
-               for g in ('same', 'diff', 'same_dve', 'diff_dve')}
+    derived = {f'{g}{rule}_minus_baseline': (g + rule, f'{g}_baseline', '-')
+               for g in ('same', 'diff') for rule in ('', '_dve')}
     derived['NME_over_mean_shape'] = ('NME', 'NME_mean_shape', '/')
     for key, (a, b, op) in derived.items():
         if not has(out, key) and has(out, a) and has(out, b):
