@@ -15,11 +15,12 @@ through the config. ``context=0`` exports 96-px crops (reflect padding, as
 ``sce_mae_mm.apis.extract_descriptors`` does in torch). The batch axis is
 dynamic. The graph's metadata is described in :mod:`.metadata`.
 """
+import contextlib
 import json
 import os
 import os.path as osp
 import warnings
-from typing import Dict, Optional, Union
+from typing import Dict, Iterator, Optional, Union
 
 import torch
 from mmengine.config import Config
@@ -35,6 +36,32 @@ KINDS = ('landmarks', 'descriptors')
 #: one backbone call for every shifted copy (a traced loop of chunks would
 #: freeze the export batch size into the graph)
 ONE_CALL = 1 << 30
+
+
+def _sliced_windows(padded: Tensor, start: int, size: tuple, stride: int,
+                    ratio: int) -> Tensor:
+    """cover-and-stride's shifted windows by slicing: the same
+    (B * ratio * ratio, 3, H, W) tensor, ordered (b, ky, kx), as
+    ``Tensor.unfold`` gives, which the ONNX exporter cannot trace with a
+    dynamic batch."""
+    h, w = size
+    parts = [padded[:, :, start + ky * stride:start + ky * stride + h,
+                    start + kx * stride:start + kx * stride + w]
+             for ky in range(ratio) for kx in range(ratio)]
+    return torch.stack(parts, dim=1).flatten(0, 1)
+
+
+@contextlib.contextmanager
+def traceable_cover_and_stride() -> Iterator[None]:
+    """Inside the block cover-and-stride cuts its windows by slicing
+    (:func:`_sliced_windows`); restored afterwards."""
+    from ..models.utils import cover_and_stride as module
+    saved = module._shifted_windows
+    module._shifted_windows = _sliced_windows
+    try:
+        yield
+    finally:
+        module._shifted_windows = saved
 
 
 class LandmarkGraph(nn.Module):
@@ -153,7 +180,8 @@ def export_onnx(config: Union[str, Config], checkpoint: str, out: str,
     dummy = torch.zeros(2, 3, side, side)
     output = 'landmarks' if kind == 'landmarks' else 'descriptors'
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    with torch.no_grad(), warnings.catch_warnings():
+    with torch.no_grad(), warnings.catch_warnings(), \
+            traceable_cover_and_stride():
         warnings.simplefilter('ignore')
         reference = graph(dummy)
         torch.onnx.export(
