@@ -136,7 +136,6 @@ det_test_pipeline = [
     dict(type='DVEFaceCrop', resize=136, crop=96, context=context),
     dict(type='PackPoseInputs', meta_keys=det_pack_meta_keys),
 ]
-data_mode = 'topdown'  # mmpose's MMPoseInferencer reads it
 
 # CL's eval_face.py (README command for the face benchmarks): Adam lr 1e-3,
 # betas (0.5, 0.999), weight decay 5e-4, batch 32 (the dataset bases),
