@@ -16,6 +16,7 @@ through the config. ``context=0`` exports 96-px crops (reflect padding, as
 dynamic. The graph's metadata is described in :mod:`.metadata`.
 """
 import contextlib
+import importlib
 import json
 import os
 import os.path as osp
@@ -55,7 +56,9 @@ def _sliced_windows(padded: Tensor, start: int, size: tuple, stride: int,
 def traceable_cover_and_stride() -> Iterator[None]:
     """Inside the block cover-and-stride cuts its windows by slicing
     (:func:`_sliced_windows`); restored afterwards."""
-    from ..models.utils import cover_and_stride as module
+    # the module (the package re-exports its function under the same name)
+    module = importlib.import_module(
+        'sce_mae_mm.models.utils.cover_and_stride')
     saved = module._shifted_windows
     module._shifted_windows = _sliced_windows
     try:
