@@ -124,7 +124,8 @@ def published(detector, tmp_path_factory):
                   seed=np.int64(0), cfg=Config.fromfile(DET_CFG).pretty_text),
         state_dict=detector.state_dict(),
         optimizer=dict(state={}, param_groups=[dict(lr=np.float64(1e-3))]),
-        message_hub=dict(log_scalars={'train/loss': HistoryBuffer([0.5])}),
+        message_hub=dict(log_scalars={
+            'train/loss': HistoryBuffer([0.5], [1])}),
         rng_state=dict(numpy=np.random.get_state())), raw)
     out = _run(['tools/publish_model.py', str(raw), str(tmp / 'det.pth')],
                ROOT).strip().splitlines()[-1]
