@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional
 from mmengine.config import Config
 
 __all__ = ['IGNORED_MODEL_KEYS', 'model_signature', 'pipeline_context',
-           'signature_differences', 'read_metadata']
+           'signature_differences', 'read_metadata', 'check_graph_fits']
 
 #: cfg.model keys that do not change what the graph computes
 IGNORED_MODEL_KEYS = frozenset({
