@@ -1,7 +1,8 @@
 """Packaging of sce_mae_mm (metadata in setup.cfg).
 
-``install_requires`` and the ``tests`` extra are read from
-``requirements/runtime.txt`` and ``requirements/tests.txt`` (ranges; the
+``install_requires`` and the ``tests`` and ``deploy`` extras are read from
+``requirements/runtime.txt``, ``requirements/tests.txt`` and
+``requirements/deploy.txt`` (ranges; the
 exact versions of the reference environment are in
 ``requirements/lock.txt``). A built package carries the repository's
 ``configs/`` and ``tools/`` as ``sce_mae_mm/.mim/configs`` and
@@ -69,6 +70,9 @@ class BuildPyWithMim(build_py):
 
 setup(
     install_requires=read_requirements('runtime.txt'),
-    extras_require={'tests': read_requirements('tests.txt')},
+    extras_require={
+        'tests': read_requirements('tests.txt'),
+        'deploy': read_requirements('deploy.txt'),
+    },
     cmdclass={'build_py': BuildPyWithMim},
 )

@@ -14,6 +14,9 @@ the ``Pretrained`` init and the inference API go through) allow-list these
 types only while they load (:func:`checkpoint_safe_globals`).
 :func:`register_safe_globals` allow-lists them for the whole process, for
 code that calls ``torch.load`` or mmengine's ``load_checkpoint`` itself.
+A checkpoint published by ``tools/publish_model.py``
+(:mod:`sce_mae_mm.deploy.publish`) holds tensors and builtins only and
+needs neither.
 
 The second half reads checkpoints for the project's loaders
 (:func:`read_checkpoint`: every failure names the file) and refuses a

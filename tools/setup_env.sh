@@ -3,7 +3,7 @@
 # The exact versions come from a lock file (default requirements/lock.txt,
 # the reference environment; requirements/compat.txt is the oldest claimed
 # stack); its lines override the ranges of requirements/runtime.txt and
-# requirements/tests.txt for the same package.
+# requirements/tests.txt and requirements/deploy.txt for the same package.
 # The mmcv wheel (with CPU ops) is built once from the PyPI sdist and
 # cached outside the clone, keyed by mmcv/torch/Python versions.
 #   VENV=DIR     where the environment goes (default: .venv in the clone)
@@ -17,7 +17,8 @@ VENV="${VENV:-$ROOT/.venv}"
 LOCK="${LOCK:-$ROOT/requirements/lock.txt}"
 PIN="$(mktemp)"
 trap 'rm -f "$PIN"' EXIT
-"$PY" - "$ROOT/requirements/runtime.txt" "$ROOT/requirements/tests.txt" "$LOCK" > "$PIN" <<'EOF_REQS'
+"$PY" - "$ROOT/requirements/runtime.txt" "$ROOT/requirements/tests.txt" \
+  "$ROOT/requirements/deploy.txt" "$LOCK" > "$PIN" <<'EOF_REQS'
 import re
 import sys
 

@@ -5,6 +5,10 @@ Images are paths or ``(H, W, 3)`` uint8 arrays in OpenCV's BGR order (what
 way (:func:`face_crop`): the pre-crop ``window`` (default: the whole image)
 is resized to 136×136 and the centre 96×96 kept, so a face should fill most
 of the image or window, as in the training data.
+
+A checkpoint ending in ``.onnx`` (``tools/deployment/export_onnx.py``) runs
+through onnxruntime behind the same functions
+(:mod:`sce_mae_mm.deploy.ort_backend`; needs the ``deploy`` extra).
 """
 import warnings
 from pathlib import Path
@@ -75,6 +79,18 @@ def _config_name(config: Union[str, Path, Config]) -> str:
     return str(config)
 
 
+def _is_onnx(checkpoint: Optional[Union[str, Path]]) -> bool:
+    return checkpoint is not None and str(checkpoint).lower().endswith(
+        '.onnx')
+
+
+def _device(model: nn.Module) -> torch.device:
+    """The device of a model's first parameter (CPU for an onnxruntime
+    model, which has none)."""
+    param = next(model.parameters(), None)
+    return torch.device('cpu') if param is None else param.device
+
+
 def init_matcher(config: Union[str, Path, Config],
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
@@ -86,7 +102,8 @@ def init_matcher(config: Union[str, Path, Config],
     Args:
         config: a matching config (``configs/matching/*.py``) or Config.
         checkpoint: a stage-2 (or detection) checkpoint holding
-            ``backbone.`` and ``neck.`` weights.
+            ``backbone.`` and ``neck.`` weights, or an ``.onnx`` descriptor
+            graph exported from this config (run by onnxruntime).
         device: torch device string.
         descriptor: override ``'projector'`` / ``'backbone'`` / ``'concat'``.
         stride: override the cover-and-stride stride (8 = plain map).
@@ -96,6 +113,7 @@ def init_matcher(config: Union[str, Path, Config],
         CheckpointError: the checkpoint cannot be read, has tensors of
             other shapes (another arch) or lacks a part the descriptor uses
             (``LandmarkMatcher.checkpoint_parts``), naming the file.
+        ValueError: an ``.onnx`` file exported from another model.
 
     Returns:
         the model in eval mode, with ``cfg`` attached.
@@ -105,6 +123,9 @@ def init_matcher(config: Union[str, Path, Config],
         cfg.model.descriptor = descriptor
     if stride is not None:
         cfg.model.stride = stride
+    if _is_onnx(checkpoint):
+        from ..deploy.ort_backend import OnnxLandmarkMatcher
+        return OnnxLandmarkMatcher(cfg, str(checkpoint)).eval()
     init_default_scope(cfg.get('default_scope', 'mmpose'))
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
@@ -123,14 +144,46 @@ def init_detector(config: Union[str, Path, Config],
 
     A thin wrapper of :func:`mmpose.apis.init_model`: the detector is an
     ordinary mmpose ``TopdownPoseEstimator``. Target generation is dropped
-    from the test pipeline (images have no labels at inference).
+    from the test pipeline (images have no labels at inference). An
+    ``.onnx`` checkpoint (a landmark graph exported from this config) gives
+    an :class:`~sce_mae_mm.deploy.ort_backend.OnnxPoseEstimator` run by
+    onnxruntime, with the same ``test_step``.
 
     Raises:
         CheckpointError: the checkpoint cannot be read or does not hold
             every tensor of the detector with the config's shapes (e.g. a
             stage-2 checkpoint has no head; another arch or landmark count
             has other shapes), naming the file.
+        ValueError: an ``.onnx`` file exported from another model.
     """
+    if _is_onnx(checkpoint):
+        model = _init_onnx_detector(config, str(checkpoint), cfg_options)
+    else:
+        model = _init_torch_detector(config, checkpoint, cfg_options)
+    model.to(device)
+    dataset = model.cfg.test_dataloader.dataset
+    dataset.pipeline = [
+        t for t in dataset.pipeline if t['type'] != 'GenerateTarget'
+    ]
+    return model
+
+
+def _init_onnx_detector(config: Union[str, Path, Config], checkpoint: str,
+                        cfg_options: Optional[dict]) -> nn.Module:
+    from mmpose.apis.inference import dataset_meta_from_config
+
+    from ..deploy.ort_backend import OnnxPoseEstimator
+    cfg = _load_config(config, cfg_options)
+    model = OnnxPoseEstimator(cfg, checkpoint)
+    meta = dataset_meta_from_config(cfg, dataset_mode='train')
+    if meta is not None or model.dataset_meta is None:
+        model.dataset_meta = meta
+    return model.eval()
+
+
+def _init_torch_detector(config: Union[str, Path, Config],
+                         checkpoint: Optional[str],
+                         cfg_options: Optional[dict]) -> nn.Module:
     model = init_pose_model(
         _load_config(config, cfg_options), None, device='cpu')
     if checkpoint is None:
@@ -143,11 +196,6 @@ def init_detector(config: Union[str, Path, Config],
         meta = ckpt.get('meta', {}).get('dataset_meta')
         if meta is not None:
             model.dataset_meta = meta
-    model.to(device)
-    dataset = model.cfg.test_dataloader.dataset
-    dataset.pipeline = [
-        t for t in dataset.pipeline if t['type'] != 'GenerateTarget'
-    ]
     return model
 
 
@@ -196,8 +244,11 @@ def extract_descriptors(model: nn.Module,
         windows = [None] * len(images)
     if len(windows) != len(images):
         raise ValueError(f'{len(images)} images but {len(windows)} windows')
-    crops, matrices = zip(*(face_crop(i, w) for i, w in zip(images, windows)))
-    device = next(model.parameters()).device
+    # a graph exported with context pixels takes them (96 + 2c crops)
+    context = int(getattr(model, 'input_context', 0))
+    crops, matrices = zip(*(face_crop(i, w, context)
+                            for i, w in zip(images, windows)))
+    device = _device(model)
     out = []
     for start in range(0, len(crops), batch_size):
         # (n, S, S, 3) BGR -> RGB, as PackMatchingInputs packs the pairs

@@ -15,13 +15,15 @@ train_pipeline = [
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs', meta_keys=pack_meta_keys),
 ]
+# no targets at test time (inference on unlabelled images); the metric
+# reads the packed ground truth
 val_pipeline = [
     dict(type='LoadImage'),
     dict(type='DVEFaceCrop', resize=136, crop=96, context=0),
-    dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs', meta_keys=pack_meta_keys),
 ]
 test_pipeline = val_pipeline
+data_mode = 'topdown'  # mmpose's MMPoseInferencer reads it
 
 train_dataloader = dict(
     batch_size=32,
