@@ -6,6 +6,7 @@ from .hooks import (CurveCheckpointHook, MatchingVisualizationHook,
                     MeanShapeBaselineHook, NonFiniteLossError,
                     NonFiniteLossHook, RNGStateHook, WorkDirLockHook)
 from .loops import ResumableEpochBasedTrainLoop
+from .attention_qkv import attention_forward, install_qkv_unbind
 from .pretrained_init import FittingPretrainedInit
 from .runner import SCEMAERunner
 from .safe_write import write_text_atomic
@@ -23,6 +24,7 @@ __all__ = [
     'MatchingVisualizationHook', 'MeanShapeBaselineHook',
     'NonFiniteLossError', 'NonFiniteLossHook', 'RNGStateHook',
     'WorkDirLockHook', 'ResumableEpochBasedTrainLoop',
+    'attention_forward', 'install_qkv_unbind',
     'FittingPretrainedInit', 'SCEMAERunner', 'WorkDirLockedError',
     'add_runtime_args', 'build_tool_runner', 'cpu_budget',
     'enable_visualization', 'flush_denormals', 'limit_cpu_threads',
