@@ -14,7 +14,8 @@ from typing import Callable, Dict, List, Tuple
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils.flop_counter import (FlopCounterMode, sdpa_backward_flop_count,
+from torch.utils.flop_counter import (FlopCounterMode,
+                                      sdpa_backward_flop_count,
                                       sdpa_flop_count)
 
 aten = torch.ops.aten

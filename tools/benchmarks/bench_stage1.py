@@ -14,14 +14,9 @@
    step with its data against the model alone on a fixed batch (tensor),
    from the JPEG pipeline and from the face cache, interleaved
    (``sce_mae_mm/benchmark/training_loop.py``).
-4. ``--limit`` (instead of 1 and 2; default config: the quick start's
-   stage 1 of ``--arch``): the step's FLOPs per image
-   (``FlopCounterMode``), the attained GFLOP/s, the machine's matmul rate
-   at the step's own matmul shapes (its calls replayed alone, interleaved
-   with the step) and at a large square, fp32 and bf16 (where the device
-   has bf16 units), the fractions; ``--paths``: the step's implementation
-   choices against today's path; ``--batches``: img/s against batch size
-   (``sce_mae_mm/benchmark/stage1_limit.py``).
+4. ``--limit`` / ``--paths`` / ``--batches`` (instead; default config: the
+   quick start's stage 1 of ``--arch``): FLOPs, attained and machine matmul
+   rates; variants vs today; img/s vs batch (docs/cpu_speed.md).
 
 Usage::
 
@@ -30,32 +25,29 @@ Usage::
     python tools/benchmarks/bench_stage1.py --data tensor jpeg cache
         [--workers 1] [--cache-workers N] [--data-root DIR] [--cache PATH]
         [--device cuda]
-    python tools/benchmarks/bench_stage1.py --limit [--limit-path today]
-        [--paths kept grouped foreach fused_adamw explicit_attention]
-        [--batches 8 16 32 64] [--arch deit-s] [--device cuda] [--amp]
+    python tools/benchmarks/bench_stage1.py --limit [--paths kept grouped]
+        [--batches 8 32 64] [--arch deit-s] [--device cuda] [--amp]
 """
 import argparse
-import logging
 import os.path as osp
 import statistics
 
 import torch
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
 import sce_mae_mm  # noqa: F401
 from sce_mae_mm.benchmark.loaders import DEFAULT_CACHE, DEFAULT_ROOT
 from sce_mae_mm.benchmark.paths import project_root
-from sce_mae_mm.benchmark.stage1_limit import (PATHS, bench_batches,
-                                               bench_limit, bench_paths)
+from sce_mae_mm.benchmark.stage1_limit import (add_limit_args,
+                                               step_limits_from_args)
 from sce_mae_mm.benchmark.speed_cases import (WIDTHS, build_ours, build_stock,
                                               looped_cover_and_stride,
                                               uint8_images)
 from sce_mae_mm.benchmark.timing import interleaved, paired_ratio
 from sce_mae_mm.benchmark.training_loop import MODES, bench_training_loop
-from sce_mae_mm.engine import (bf16_autocast, decide_bf16, flush_denormals,
+from sce_mae_mm.engine import (bf16_autocast, decide_bf16,
                                install_fast_attention)
 from sce_mae_mm.models.backbones import SCEViT
 from sce_mae_mm.models.utils import cover_and_stride
@@ -95,25 +87,8 @@ def parse_args() -> argparse.Namespace:
                         help='--data: CelebA-layout root')
     parser.add_argument('--cache', default=DEFAULT_CACHE,
                         help='--data: its face cache (built if needed)')
-    parser.add_argument('--limit', action='store_true',
-                        help='FLOPs, attained rate, machine matmul rates')
-    parser.add_argument('--limit-path', default='kept', choices=sorted(PATHS),
-                        help='--limit: which step (today: before the '
-                        'q/k/v unbind; kept: what tools/train.py runs)')
-    parser.add_argument('--paths', nargs='+', choices=sorted(PATHS),
-                        help='these step variants against today\'s path')
-    parser.add_argument('--batches', nargs='+', type=int,
-                        help='img/s at these batch sizes (and --batch)')
-    parser.add_argument('--amp', action='store_true',
-                        help='--limit/--paths/--batches on CUDA: bf16 '
-                        'AmpOptimWrapper (a CPU follows decide_bf16)')
-    args = parser.parse_args()
-    new = args.limit or args.paths or args.batches
-    if args.config is None:
-        name = (f'synthetic/sce_mae_deit_{args.arch[-1]}_stage1_synthetic.py'
-                if new else 'sce_mae_deit_t_stage1.py')
-        args.config = osp.join(project_root(), 'configs', name)
-    return args
+    add_limit_args(parser)
+    return parser.parse_args()
 
 
 def median(values) -> float:
@@ -193,47 +168,6 @@ def bench_cover_and_stride(args: argparse.Namespace,
               f' per image); paired medians')
 
 
-def bench_step_limits(args: argparse.Namespace,
-                      device: torch.device) -> None:
-    """--limit, --paths, --batches: the quick start's step, fp32 unless
-    bf16 is on (CPU: decide_bf16; CUDA: --amp)."""
-    MMLogger.get_current_instance().setLevel(logging.WARNING)
-    if device.type == 'cpu' and not args.bf16:
-        flush_denormals()  # as tools/train.py in an fp32 run
-    cuda_bf16 = device.type == 'cuda' and args.amp and not args.fp32
-    precision = 'bf16' if args.bf16 or cuda_bf16 else 'fp32'
-    cfg = Config.fromfile(args.config)
-    print(f'[setup] {osp.relpath(args.config, project_root())}, '
-          f'{precision}, {cpu_name() if device.type == "cpu" else device}')
-    common = dict(precision=precision, reps=args.reps, warmup=args.warmup)
-    if args.limit:
-        bench_limit(cfg, args.arch, args.batch, device,
-                    path=args.limit_path, **common)
-    if args.paths:
-        bench_paths(cfg, args.arch, args.batch, device, args.paths,
-                    **common)
-    if args.batches:
-        bench_batches(cfg, args.arch, args.batches, device,
-                      reference=args.batch, **common)
-
-
-def cpu_name() -> str:
-    """The CPU's model name and its vector/bf16 flags, from /proc/cpuinfo."""
-    name, flags = 'unknown CPU', set()
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name') and name == 'unknown CPU':
-                    name = line.split(':', 1)[1].strip()
-                elif line.startswith('flags') and not flags:
-                    flags = set(line.split(':', 1)[1].split())
-    except OSError:
-        pass
-    wanted = ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16')
-    shown = [f for f in wanted if f in flags] or ['no AVX2']
-    return f'{name} ({", ".join(shown)})'
-
-
 def main() -> None:
     args = parse_args()
     if args.threads > 0:
@@ -243,8 +177,9 @@ def main() -> None:
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
           f'reps {args.reps} (median), warm-up {args.warmup}')
     if args.limit or args.paths or args.batches:
-        bench_step_limits(args, device)
-        return
+        return step_limits_from_args(args, device)
+    args.config = args.config or osp.join(project_root(), 'configs',
+                                          'sce_mae_deit_t_stage1.py')
     if args.data:
         bench_training_loop(args.config, args.data_root, args.cache,
                             args.data, args.arch, args.batch, args.reps,
