@@ -2,11 +2,11 @@ from .amp import (CPUBf16OptimWrapper, apply_amp, bf16_autocast,
                   bf16_matmul_speedup, cpu_bf16_flags, decide_bf16,
                   install_fast_attention, install_fp32_losses,
                   prepare_cpu_bf16)
+from .attention_qkv import attention_forward, install_qkv_unbind
 from .hooks import (CurveCheckpointHook, MatchingVisualizationHook,
                     MeanShapeBaselineHook, NonFiniteLossError,
                     NonFiniteLossHook, RNGStateHook, WorkDirLockHook)
 from .loops import ResumableEpochBasedTrainLoop
-from .attention_qkv import attention_forward, install_qkv_unbind
 from .pretrained_init import FittingPretrainedInit
 from .runner import SCEMAERunner
 from .safe_write import write_text_atomic

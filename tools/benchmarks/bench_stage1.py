@@ -40,11 +40,11 @@ from mmpretrain.structures import DataSample
 import sce_mae_mm  # noqa: F401
 from sce_mae_mm.benchmark.loaders import DEFAULT_CACHE, DEFAULT_ROOT
 from sce_mae_mm.benchmark.paths import project_root
-from sce_mae_mm.benchmark.stage1_limit import (add_limit_args,
-                                               step_limits_from_args)
 from sce_mae_mm.benchmark.speed_cases import (WIDTHS, build_ours, build_stock,
                                               looped_cover_and_stride,
                                               uint8_images)
+from sce_mae_mm.benchmark.stage1_limit import (add_limit_args,
+                                               step_limits_from_args)
 from sce_mae_mm.benchmark.timing import interleaved, paired_ratio
 from sce_mae_mm.benchmark.training_loop import MODES, bench_training_loop
 from sce_mae_mm.engine import (bf16_autocast, decide_bf16,
