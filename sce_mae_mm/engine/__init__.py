@@ -2,6 +2,7 @@ from .amp import (CPUBf16OptimWrapper, apply_amp, bf16_autocast,
                   bf16_matmul_speedup, cpu_bf16_flags, decide_bf16,
                   install_fast_attention, install_fp32_losses,
                   prepare_cpu_bf16)
+from .attention_qkv import attention_forward, install_qkv_unbind
 from .hooks import (CurveCheckpointHook, MatchingVisualizationHook,
                     MeanShapeBaselineHook, NonFiniteLossError,
                     NonFiniteLossHook, RNGStateHook, WorkDirLockHook)
@@ -23,6 +24,7 @@ __all__ = [
     'MatchingVisualizationHook', 'MeanShapeBaselineHook',
     'NonFiniteLossError', 'NonFiniteLossHook', 'RNGStateHook',
     'WorkDirLockHook', 'ResumableEpochBasedTrainLoop',
+    'attention_forward', 'install_qkv_unbind',
     'FittingPretrainedInit', 'SCEMAERunner', 'WorkDirLockedError',
     'add_runtime_args', 'build_tool_runner', 'cpu_budget',
     'enable_visualization', 'flush_denormals', 'limit_cpu_threads',

@@ -16,6 +16,8 @@ mmengine's ``Runner`` it
 * writes checkpoints to a temporary name and renames them when complete, so
   a full disk never leaves a truncated ``epoch_N.pth`` (the error names the
   path);
+* splits mmpretrain attention's q/k/v with one ``unbind`` (same values, a
+  cheaper backward: :mod:`.attention_qkv`);
 * routes attention through the fast path under CPU bf16 (``--amp``) and,
   when it trains with ``CPUBf16OptimWrapper``, sets the model up for it
   (:func:`.amp.prepare_cpu_bf16`: fp32 losses, channels-last weights) once
@@ -39,6 +41,7 @@ from ..checkpoint import (CheckpointError, check_checkpoint_fits,
                           checkpoint_state_dict, frozen_parts, read_checkpoint,
                           required_parts)
 from .amp import CPUBf16OptimWrapper, install_fast_attention, prepare_cpu_bf16
+from .attention_qkv import install_qkv_unbind
 
 
 @RUNNERS.register_module()
@@ -51,9 +54,12 @@ class SCEMAERunner(Runner):
     def build_model(self, model):
         """mmengine's, then the attention cores routed to the explicit
         path under CPU bf16 (:func:`.amp.install_fast_attention`; fp32 and
-        GPU runs keep torch's SDPA)."""
+        GPU runs keep torch's SDPA) and q/k/v split by one ``unbind``
+        (:func:`.attention_qkv.install_qkv_unbind`: same values, a cheaper
+        backward)."""
         model = super().build_model(model)
         install_fast_attention(model)
+        install_qkv_unbind(model)
         return model
 
     # ------------------------------------------------------------ loops

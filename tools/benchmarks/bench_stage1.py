@@ -14,6 +14,9 @@
    step with its data against the model alone on a fixed batch (tensor),
    from the JPEG pipeline and from the face cache, interleaved
    (``sce_mae_mm/benchmark/training_loop.py``).
+4. ``--limit`` / ``--paths`` / ``--batches`` (instead; default config: the
+   quick start's stage 1 of ``--arch``): FLOPs, attained and machine matmul
+   rates; variants vs today; img/s vs batch (docs/cpu_speed.md).
 
 Usage::
 
@@ -22,6 +25,8 @@ Usage::
     python tools/benchmarks/bench_stage1.py --data tensor jpeg cache
         [--workers 1] [--cache-workers N] [--data-root DIR] [--cache PATH]
         [--device cuda]
+    python tools/benchmarks/bench_stage1.py --limit [--paths kept grouped]
+        [--batches 8 32 64] [--arch deit-s] [--device cuda] [--amp]
 """
 import argparse
 import os.path as osp
@@ -38,6 +43,8 @@ from sce_mae_mm.benchmark.paths import project_root
 from sce_mae_mm.benchmark.speed_cases import (WIDTHS, build_ours, build_stock,
                                               looped_cover_and_stride,
                                               uint8_images)
+from sce_mae_mm.benchmark.stage1_limit import (add_limit_args,
+                                               step_limits_from_args)
 from sce_mae_mm.benchmark.timing import interleaved, paired_ratio
 from sce_mae_mm.benchmark.training_loop import MODES, bench_training_loop
 from sce_mae_mm.engine import (bf16_autocast, decide_bf16,
@@ -48,9 +55,10 @@ from sce_mae_mm.models.utils import cover_and_stride
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config',
-                        default=osp.join(project_root(), 'configs',
-                                         'sce_mae_deit_t_stage1.py'))
+    parser.add_argument('--config', default=None,
+                        help='default: configs/sce_mae_deit_t_stage1.py; '
+                        'with --limit/--paths/--batches the quick start\'s '
+                        'stage 1 of --arch (configs/synthetic/)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--fp32', action='store_true',
                         help='no bf16 autocast (default: on where the CPU '
@@ -79,6 +87,7 @@ def parse_args() -> argparse.Namespace:
                         help='--data: CelebA-layout root')
     parser.add_argument('--cache', default=DEFAULT_CACHE,
                         help='--data: its face cache (built if needed)')
+    add_limit_args(parser)
     return parser.parse_args()
 
 
@@ -167,6 +176,10 @@ def main() -> None:
     args.bf16 = decide_bf16(force_fp32=args.fp32 or device.type != 'cpu')
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
           f'reps {args.reps} (median), warm-up {args.warmup}')
+    if args.limit or args.paths or args.batches:
+        return step_limits_from_args(args, device)
+    args.config = args.config or osp.join(project_root(), 'configs',
+                                          'sce_mae_deit_t_stage1.py')
     if args.data:
         bench_training_loop(args.config, args.data_root, args.cache,
                             args.data, args.arch, args.batch, args.reps,
