@@ -15,16 +15,16 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .files import ROOTS, imwrite, render_celeba_face, write_text
+
 
 def _render_extra(job: Tuple[int, int, str]) -> Tuple[List, List, Dict]:
     """Render face ``index`` of ``seed`` and write it to ``path``; returns
     its 5 integer landmarks, its 68 landmarks and its info (a worker's
     job: the face depends on ``(seed, index)`` only)."""
-    from .writer import _POSE_MILD, _imwrite, _render
     seed, index, path = job
-    img, k68, k5, info = _render(seed, index, (218, 178), (89., 111.), 39.,
-                                 _POSE_MILD, snap=True)
-    _imwrite(path, img)
+    img, k68, k5, info = render_celeba_face(seed, index)
+    imwrite(path, img)
     return np.round(k5).astype(int).tolist(), k68.tolist(), info
 
 
@@ -45,7 +45,6 @@ def append_celeba_train(out: str, seed: int, first: int, extra: int,
             its index only, so the files are the same for any number of
             workers.
     """
-    from .writer import ROOTS, _write_text
     root = osp.join(out, ROOTS['celeba'])
     lm_path = osp.join(root, 'Anno', 'list_landmarks_align_celeba.txt')
     part_path = osp.join(root, 'Eval', 'list_eval_partition.txt')
@@ -75,5 +74,5 @@ def append_celeba_train(out: str, seed: int, first: int, extra: int,
             partition=0, kpts5=np.asarray(k5, float).tolist(), kpts68=k68,
             info=info))
     lm[0] = str(start + extra)
-    _write_text(lm_path, lm)
-    _write_text(part_path, parts)
+    write_text(lm_path, lm)
+    write_text(part_path, parts)
