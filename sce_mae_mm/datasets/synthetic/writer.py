@@ -43,8 +43,8 @@ import numpy as np
 
 from .extra_celeba import append_celeba_train
 from .files import (POSE_HARD, POSE_MILD, POSE_WILD, ROOTS, imwrite,
-                    render_celeba_face, render_indexed,
-                    savemat_deterministic, write_text)
+                    render_celeba_face, render_indexed, savemat_deterministic,
+                    write_text)
 
 #: (split, fraction of the faces, minimum count)
 SPLIT_FRACTIONS: Tuple[Tuple[str, float, int], ...] = (

@@ -12,7 +12,7 @@ also writes DVE's rule's predictions on the same descriptors.
 ``python tools/test.py <matching config> <stage-2 checkpoint>`` loads the
 stage-2 ``backbone.``/``neck.`` weights directly (same module names).
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
