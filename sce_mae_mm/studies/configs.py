@@ -7,11 +7,17 @@ an installed wheel's ``sce_mae_mm/.mim``).
 import os.path as osp
 from typing import Tuple
 
+from mmengine.config import Config
+
 from sce_mae_mm.benchmark.paths import project_root
 
 ROOT = project_root()
-ARCHS = {'deit-t': 192, 'deit-s': 384, 'deit-b': 768}
-PROJ_DIMS = {'deit-t': 64, 'deit-s': 128, 'deit-b': 256}
+#: the widths, read from where the configs say them once
+_DEIT = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'models',
+                                 'deit.py')).deit
+#: arch -> encoder width; arch -> projector output D
+ARCHS = {w.arch: w.embed_dims for w in _DEIT.values()}
+PROJ_DIMS = {w.arch: w.proj_dims for w in _DEIT.values()}
 DATASETS = ('mafl', 'aflw_m', 'aflw_r', '300w')
 
 Options = Tuple[Tuple[str, object], ...]
