@@ -7,17 +7,12 @@ an installed wheel's ``sce_mae_mm/.mim``).
 import os.path as osp
 from typing import Tuple
 
-from mmengine.config import Config
-
-from sce_mae_mm.benchmark.paths import project_root
+from sce_mae_mm.benchmark.paths import deit_widths, project_root
 
 ROOT = project_root()
-#: the widths, read from where the configs say them once
-_DEIT = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'models',
-                                 'deit.py')).deit
-#: arch -> encoder width; arch -> projector output D
-ARCHS = {w.arch: w.embed_dims for w in _DEIT.values()}
-PROJ_DIMS = {w.arch: w.proj_dims for w in _DEIT.values()}
+#: arch -> encoder width; arch -> projector output D (the configs' table)
+ARCHS = {arch: w.embed_dims for arch, w in deit_widths().items()}
+PROJ_DIMS = {arch: w.proj_dims for arch, w in deit_widths().items()}
 DATASETS = ('mafl', 'aflw_m', 'aflw_r', '300w')
 
 Options = Tuple[Tuple[str, object], ...]
