@@ -32,7 +32,7 @@ def test_report_checks_against_the_baselines():
                      {'mafl': {'NME': 6., 'NME_mean_shape': 10.}}, 60.)
     assert 'NOT MET' not in good
     assert '| same-location baseline | 3.00 | 8.00 |' in good
-    assert '| MAFL | 10.00 | 7.00 | 6.00 | 2.20 |' in good
+    assert '| MAFL | 10.00 | 7.00 | 6.00 | 0.60 | 2.20 |' in good
     bad = qs.report(_args(), dict(raw=_match(1., 26.), sce=_match(2., 30.)),
                     {'mafl': {'NME': 7.5, 'NME_mean_shape': 10.}}, 60.)
     failed = [line for line in bad.splitlines() if 'NOT MET' in line]
@@ -40,6 +40,36 @@ def test_report_checks_against_the_baselines():
     assert len(failed) == 4
     assert any('MAFL head' in line for line in failed)
     assert any('SCE-MAE below raw MAE' in line for line in failed)
+
+
+def test_checks_read_the_intervals():
+    """met / not established / NOT MET from the paired intervals."""
+    qs = _quickstart()
+    sce = dict(_match(.8, 7.), **{
+        'matching/diff_minus_baseline': -1.0,
+        'matching/diff_minus_baseline_ci_low': -1.5,
+        'matching/diff_minus_baseline_ci_high': -0.4,
+        'matching/diff_minus_raw_mae': -9.0,
+        'matching/diff_minus_raw_mae_ci_low': -10.0,
+        'matching/diff_minus_raw_mae_ci_high': -8.0,
+        'matching/diff_dve': 8.1,
+        'matching/diff_dve_minus_baseline': 0.1,
+        'matching/diff_dve_minus_baseline_ci_low': -0.3,
+        'matching/diff_dve_minus_baseline_ci_high': 0.5})
+    det = {'mafl': {'NME': 7.5, 'NME_mean_shape': 10.,
+                    'NME_over_mean_shape': 0.75,
+                    'NME_over_mean_shape_ci_low': 0.72,
+                    'NME_over_mean_shape_ci_high': 0.78}}
+    text = qs.report(_args(), dict(raw=_match(1., 16.), sce=sce), det, 60.)
+    lines = {line.split(':')[0]: line for line in text.splitlines()
+             if line.startswith('- [')}
+    diff = [v for k, v in lines.items() if 'SCE-MAE below the same-location '
+            'baseline (diff)' in k][0]
+    assert diff.endswith('— met') and '-1.00 [-1.50, -0.40]' in diff
+    dve = [v for k, v in lines.items() if "DVE's rule" in k][0]
+    assert dve.endswith('— not established')
+    head = [v for k, v in lines.items() if 'MAFL head' in k][0]
+    assert head.endswith('— NOT MET')
 
 
 def test_value_reads_prefixed_keys():

@@ -27,6 +27,11 @@ def parse_args() -> argparse.Namespace:
                         help='faces added to the CelebA training partition '
                         'only (more distinct stage-1 faces, the evaluation '
                         'splits unchanged)')
+    parser.add_argument('--mafl-test', type=int, default=None,
+                        help='MAFL test faces in all (even; default: the '
+                        "split's share of --num); the faces beyond the share "
+                        'are appended, the other splits unchanged (the real '
+                        'protocol: 1000)')
     return parser.parse_args()
 
 
@@ -34,7 +39,7 @@ def main() -> None:
     args = parse_args()
     start = time.perf_counter()
     manifest = make_synthetic_faces(args.out, args.num, args.seed,
-                                    args.extra_celeba_train)
+                                    args.extra_celeba_train, args.mafl_test)
     took = time.perf_counter() - start
     for split, n in manifest['counts'].items():
         print(f'{split:22s} {n:6d}')

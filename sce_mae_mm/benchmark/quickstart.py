@@ -24,13 +24,15 @@ STAGE1 = f'{SYN}/sce_mae_deit_t_stage1_synthetic'
 #: only: more distinct stage-1 faces, docs/benchmark.md), stage-1 config,
 #: stage-2 options put before the user's (the quick start's stage 2 stays at
 #: 504 steps: 2 epochs of the first 4,036 of its 11,196 training faces),
-#: default work dir, curve heads
+#: default work dir, curve heads, MAFL test faces (the real protocol's
+#: 1,000: 500 + 500 matching pairs; appended, the other splits unchanged)
 PROFILES = {
     'short': dict(num=3000, extra=10000, stage1=f'{STAGE1}.py',
                   stage2_options=['train_dataloader.dataset.indices=4036'],
                   curve_heads=['mafl'], work_dir='work_dirs/quickstart',
-                  data='data/synthetic'),
+                  data='data/synthetic', mafl_test=1000),
     'long': dict(num=8000, extra=8000, stage1=f'{STAGE1}_long.py',
+                 mafl_test=1000,
                  curve_heads=list(DETECTION),
                  work_dir='work_dirs/quickstart_long',
                  data='data/synthetic_long'),
@@ -58,6 +60,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--extra-celeba-train', type=int, default=None,
                    help='faces added to the CelebA training partition only '
                    '(default per size)')
+    p.add_argument('--mafl-test', type=int, default=None,
+                   help='MAFL test faces (default per size: 1000, the real '
+                   "protocol's 500 + 500 matching pairs)")
     p.add_argument('--seed', type=int, default=0,
                    help='seed of the synthetic set and of training')
     p.add_argument('--datasets', nargs='+', default=list(DETECTION),
@@ -94,24 +99,30 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                            *args.stage2_options]
     if args.extra_celeba_train is None:
         args.extra_celeba_train = prof['extra']
+    if args.mafl_test is None:
+        args.mafl_test = prof.get('mafl_test')
     args.work_dir = args.work_dir or prof['work_dir'] + suffix
     args.own_data = args.data is not None  # a set of the user's: as it is
     args.data = args.data or prof['data'] + suffix
     return args
 
 
-def check_data(manifest: str, num: int, seed: int, extra: int) -> None:
+def check_data(manifest: str, num: int, seed: int, extra: int,
+               mafl_test: Optional[int] = None) -> None:
     """Stops when the default synthetic set in ``manifest``'s folder was
     made with other faces than this run asks for (a set of an earlier
     version); a set given with ``--data`` is used as it is."""
     with open(manifest) as f:
         m = json.load(f)
     got = (m.get('num'), m.get('seed'), m.get('extra_celeba_train', 0))
-    if got != (num, seed, extra):
+    test = m.get('counts', {}).get('mafl_test')
+    if got != (num, seed, extra) or (mafl_test and test != mafl_test):
+        want = f' and {mafl_test} MAFL test faces' if mafl_test else ''
         sys.exit(f'quickstart: {manifest} holds {got[0]} faces + {got[2]} '
-                 f'CelebA training faces of seed {got[1]}, this run needs '
-                 f'{num} + {extra} of seed {seed}; remove its folder (or '
-                 'pass --data DIR) to make the set again')
+                 f'CelebA training faces of seed {got[1]} and {test} MAFL '
+                 f'test faces, this run needs {num} + {extra} of seed '
+                 f'{seed}{want}; remove its folder (or pass --data DIR) to '
+                 'make the set again')
 
 
 def stage1_plan(args: argparse.Namespace) -> Dict[str, int]:
@@ -243,11 +254,15 @@ def run(args: argparse.Namespace) -> Optional[str]:
     if args.force or not osp.isfile(manifest):
         steps.run([PY, MAKE_FACES, '--out', args.data, '--num',
                    str(args.num), '--seed', str(args.seed),
-                   '--extra-celeba-train', str(extra)],
+                   '--extra-celeba-train', str(extra),
+                   *(['--mafl-test', str(args.mafl_test)]
+                     if args.mafl_test else [])],
                   f'synthetic faces ({args.num} + {extra} CelebA training, '
-                  f'seed {args.seed}) → {args.data}', 'data')
+                  f'{args.mafl_test or "default"} MAFL test, seed '
+                  f'{args.seed}) → {args.data}', 'data')
     if not getattr(args, 'own_data', False):
-        check_data(manifest, args.num, args.seed, extra)
+        check_data(manifest, args.num, args.seed, extra,
+                   getattr(args, 'mafl_test', None))
     if args.until == 'data':
         return None
     stage1 = steps.stage1()

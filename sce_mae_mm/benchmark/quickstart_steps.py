@@ -130,12 +130,13 @@ class Steps:
         return ckpt
 
     def test(self, config: str, ckpt: str, out: str, title: str, step: str,
-             loaders: List[str]) -> Dict[str, float]:
+             loaders: List[str],
+             options: List[str] = ()) -> Dict[str, float]:
         """``tools/test.py --out``; returns the metrics it wrote."""
         if self.args.force or not osp.isfile(osp.join(ROOT, out)):
             cmd = [PY, TEST, config, ckpt, '--out', out,
                    '--work-dir', osp.dirname(out), *self.amp(),
-                   '--cfg-options', *self.data_options(loaders)]
+                   '--cfg-options', *options, *self.data_options(loaders)]
             self.run(cmd, title, step)
         with open(osp.join(ROOT, out)) as f:
             return json.load(f)
@@ -155,17 +156,24 @@ class Steps:
 
     def matching(self, stage2: str, wd: str,
                  step: str = 'matching') -> Dict[str, Dict]:
-        """Raw MAE and SCE-MAE matching of one stage-2 checkpoint."""
+        """Raw MAE and SCE-MAE matching of one stage-2 checkpoint; raw MAE
+        first, its per-pair errors read by the SCE-MAE run for the paired
+        difference SCE-MAE − raw MAE (``matching/diff_minus_raw_mae``)."""
         out = {}
-        for kind, cfg, label in (('sce', 'sce_mae', 'SCE-MAE projector'),
-                                 ('raw', 'raw_mae', 'raw MAE features')):
+        per_pair = f'{wd}/matching_raw/per_pair_errors.npz'
+        for kind, cfg, label in (('raw', 'raw_mae', 'raw MAE features'),
+                                 ('sce', 'sce_mae', 'SCE-MAE projector')):
             sub = 'matching' if kind == 'sce' else 'matching_raw'
+            options = ([f'test_evaluator.0.per_pair_file={per_pair}']
+                       if kind == 'raw' else
+                       [f'test_evaluator.0.reference_file={per_pair}',
+                        'test_evaluator.0.reference_name=raw_mae'])
             out[kind] = self.test(
                 f'{SYN}/{cfg}_deit_{self.args.arch}_mafl_matching_synthetic'
                 '.py', stage2,
                 f'{wd}/{sub}/metrics.json',
                 f'MAFL landmark matching ({label})', step,
-                ['test_dataloader'])
+                ['test_dataloader'], options)
         return out
 
     def detection(self, key: str, stage2: str, wd: str,

@@ -8,6 +8,7 @@ Pure functions of the metrics the tool commands wrote (``tools/test.py
 """
 from typing import Dict, List, Optional, Sequence
 
+from ..evaluation.functional.bootstrap import format_ci, verdict
 from . import paper
 
 #: the quick start's detection datasets: key → (printed name, paper
@@ -61,16 +62,69 @@ def fmt(metrics: Dict[str, float], key: str, spec: str = '.2f') -> str:
     return format(value(metrics, key), spec) if has(metrics, key) else '–'
 
 
+def fmt_ci(metrics: Dict[str, float], key: str) -> str:
+    """``'7.35 [6.90, 7.81]'``: the value and its 95 % interval (the value
+    alone where the metrics hold no interval; '–' where no value)."""
+    if not has(metrics, key):
+        return '–'
+    if not has(metrics, f'{key}_ci_low'):
+        return fmt(metrics, key)
+    return format_ci(value(metrics, key), value(metrics, f'{key}_ci_low'),
+                     value(metrics, f'{key}_ci_high'))
+
+
+def with_point_differences(metrics: Dict[str, float],
+                           raw: Optional[Dict[str, float]] = None
+                           ) -> Dict[str, float]:
+    """``metrics`` plus the differences and ratios the checks read, as
+    plain values (no interval) where a run's metrics lack them (metrics
+    written before the intervals existed)."""
+    out = dict(metrics)
+    derived = {f'{g}_minus_baseline': (g, f'{g}_baseline', '-')
+               for g in ('same', 'diff', 'same_dve', 'diff_dve')}
+    derived['NME_over_mean_shape'] = ('NME', 'NME_mean_shape', '/')
+    for key, (a, b, op) in derived.items():
+        if not has(out, key) and has(out, a) and has(out, b):
+            x, y = value(out, a), value(out, b)
+            out[key] = x - y if op == '-' else x / y
+    if raw is not None and not has(out, 'diff_minus_raw_mae') and \
+            has(out, 'diff') and has(raw, 'diff'):
+        out['diff_minus_raw_mae'] = value(out, 'diff') - value(raw, 'diff')
+    return out
+
+
+def check(metrics: Dict[str, float], key: str, text: str,
+          better: str = 'below', against: float = 0.0) -> str:
+    """A check line from the interval of a difference (or ratio) ``key``:
+    met where it lies wholly on the ``better`` side of ``against``, not
+    established where it contains it, NOT MET where wholly on the other
+    side; a metric without an interval is judged by its value alone and
+    says so."""
+    if not has(metrics, key):
+        return f'- [ ] {text} — not measured (no {key})'
+    mean = value(metrics, key)
+    if has(metrics, f'{key}_ci_low'):
+        low = value(metrics, f'{key}_ci_low') - against
+        high = value(metrics, f'{key}_ci_high') - against
+        shown = fmt_ci(metrics, key)
+    else:
+        low = high = mean - against
+        shown = f'{mean:.2f}, no interval'
+    result = verdict(low, high, better)
+    box = 'x' if result == 'met' else ' '
+    return f'- [{box}] {text}: {shown} — {result}'
+
+
 # ---------------------------------------------------------- quick start
 def matching_rows(raw: Dict, sce: Dict) -> List[str]:
     """The matching table: baseline, raw MAE, SCE-MAE; ours and DVE's rule."""
-    rows = [['same-location baseline', fmt(sce, 'same_baseline'),
-             fmt(sce, 'diff_baseline'), fmt(sce, 'same_baseline'),
-             fmt(sce, 'diff_baseline'), '–', '–']]
+    rows = [['same-location baseline', fmt_ci(sce, 'same_baseline'),
+             fmt_ci(sce, 'diff_baseline'), fmt_ci(sce, 'same_baseline'),
+             fmt_ci(sce, 'diff_baseline'), '–', '–']]
     for name, m, ref in (('raw MAE features (stage 1)', raw, 'raw'),
                          ('SCE-MAE (stage 2 projector)', sce, 'sce')):
-        rows.append([name, fmt(m, 'same'), fmt(m, 'diff'),
-                     fmt(m, 'same_dve'), fmt(m, 'diff_dve'),
+        rows.append([name, fmt_ci(m, 'same'), fmt_ci(m, 'diff'),
+                     fmt_ci(m, 'same_dve'), fmt_ci(m, 'diff_dve'),
                      fmt(m, 'silhouette', '.3f'),
                      pair_text(PAPER_MATCHING[ref])])
     return markdown_lines(
@@ -98,30 +152,40 @@ def detection_rows(det: Dict[str, Dict]) -> List[str]:
     rows = []
     for key, metrics in det.items():
         label, ref = DETECTION[key]
-        nme, mean = value(metrics, 'NME'), value(metrics, 'NME_mean_shape')
-        rows.append([label, f'{mean:.2f}', f'{DET_TARGET * mean:.2f}',
-                     f'{nme:.2f}', f'{ref:.2f}'])
+        metrics = with_point_differences(metrics)
+        mean = value(metrics, 'NME_mean_shape')
+        rows.append([label, fmt_ci(metrics, 'NME_mean_shape'),
+                     f'{DET_TARGET * mean:.2f}', fmt_ci(metrics, 'NME'),
+                     fmt_ci(metrics, 'NME_over_mean_shape'), f'{ref:.2f}'])
     return markdown_lines(
         ['dataset', 'mean-shape baseline', 'target (0.7 × baseline)',
-         'SCE-MAE head', 'paper (real data)'], rows)
+         'SCE-MAE head', 'head / mean shape', 'paper (real data)'], rows)
 
 
 def checks(raw: Dict, sce: Dict, det: Dict[str, Dict]) -> List[str]:
-    """What the run must show, each ticked or marked NOT MET."""
+    """What the run must show, each judged by the 95 % interval of its
+    paired difference: met (wholly on the right side of 0), not
+    established (it spans 0) or NOT MET (wholly on the wrong side)."""
+    raw, sce = with_point_differences(raw), with_point_differences(sce, raw)
+    det = {k: with_point_differences(m) for k, m in det.items()}
     out = []
     for group in ('same', 'diff'):
-        base = value(sce, f'{group}_baseline')
         for kind, m in (('raw MAE', raw), ('SCE-MAE', sce)):
-            out.append((f'{kind} below the same-location baseline '
-                        f'({group})', value(m, group) < base))
-    out.append(('SCE-MAE below raw MAE on different identity',
-                value(sce, 'diff') < value(raw, 'diff')))
+            out.append(check(m, f'{group}_minus_baseline',
+                             f'{kind} below the same-location baseline '
+                             f'({group}), {kind} − baseline'))
+    out.append(check(sce, 'diff_dve_minus_baseline',
+                     "SCE-MAE below the same-location baseline (diff, DVE's "
+                     'rule), SCE-MAE − baseline'))
+    out.append(check(sce, 'diff_minus_raw_mae',
+                     'SCE-MAE below raw MAE on different identity, '
+                     'SCE-MAE − raw MAE'))
     for key, metrics in det.items():
-        nme, mean = value(metrics, 'NME'), value(metrics, 'NME_mean_shape')
-        out.append((f'{DETECTION[key][0]} head below {DET_TARGET} × mean '
-                    'shape', nme < DET_TARGET * mean))
-    return [f'- [{"x" if ok else " "}] {text}' + ('' if ok else ' — NOT MET')
-            for text, ok in out]
+        out.append(check(metrics, 'NME_over_mean_shape',
+                         f'{DETECTION[key][0]} head below {DET_TARGET} × '
+                         'mean shape, NME / mean-shape NME',
+                         against=DET_TARGET))
+    return out
 
 
 def timings_rows(timings: Dict) -> List[str]:
@@ -144,16 +208,16 @@ def timings_rows(timings: Dict) -> List[str]:
 def readme_tables(raw: Dict, sce: Dict, det: Dict[str, Dict]) -> str:
     """The README's quick-start tables (matching without the silhouette,
     detection without the target) from the same metrics."""
-    match = [['same-location baseline', fmt(sce, 'same_baseline'),
-              fmt(sce, 'diff_baseline'), fmt(sce, 'same_baseline'),
-              fmt(sce, 'diff_baseline'), '–']]
+    match = [['same-location baseline', fmt_ci(sce, 'same_baseline'),
+              fmt_ci(sce, 'diff_baseline'), fmt_ci(sce, 'same_baseline'),
+              fmt_ci(sce, 'diff_baseline'), '–']]
     for name, m, ref in (('raw MAE features (stage 1)', raw, 'raw'),
                          ('SCE-MAE (stage 2 projector)', sce, 'sce')):
-        match.append([name, fmt(m, 'same'), fmt(m, 'diff'),
-                      fmt(m, 'same_dve'), fmt(m, 'diff_dve'),
+        match.append([name, fmt_ci(m, 'same'), fmt_ci(m, 'diff'),
+                      fmt_ci(m, 'same_dve'), fmt_ci(m, 'diff_dve'),
                       pair_text(PAPER_MATCHING[ref])])
     heads = [[DETECTION[key][0].split(' ')[0],
-              fmt(metrics, 'NME_mean_shape'), fmt(metrics, 'NME'),
+              fmt_ci(metrics, 'NME_mean_shape'), fmt_ci(metrics, 'NME'),
               f'{DETECTION[key][1]:.2f}'] for key, metrics in det.items()]
     return '\n'.join([
         '**MAFL landmark matching** (mean error, px in the 70-px frame; '

@@ -37,11 +37,11 @@ same seed gives identical files (the ``.mat`` header carries no date).
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .extra_celeba import append_celeba_train
+from .extra_celeba import append_celeba_train, append_mafl_test
 from .files import (POSE_HARD, POSE_MILD, POSE_WILD, ROOTS, imwrite,
                     render_celeba_face, render_indexed, savemat_deterministic,
                     write_text)
@@ -311,7 +311,8 @@ def _face300w(out: str, seed: int, first: int, counts: Dict[str, int],
 
 
 def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0,
-                         extra_celeba_train: int = 0) -> Dict:
+                         extra_celeba_train: int = 0,
+                         mafl_test: Optional[int] = None) -> Dict:
     """Draw ``num`` faces and write all four dataset layouts under ``out``.
 
     Args:
@@ -321,6 +322,10 @@ def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0,
         extra_celeba_train: faces appended to the CelebA training partition
             only (:mod:`.extra_celeba`); the other files are those of the
             set without them, and ``counts['celeba_train']`` includes them.
+        mafl_test: MAFL test faces in all (even; None keeps the split's
+            share of ``num``): the faces beyond the share are appended
+            (:func:`.extra_celeba.append_mafl_test`), every other file and
+            split unchanged; the real protocol has 1,000.
 
     Returns:
         the manifest (also written to ``out/synthetic_manifest.json``):
@@ -330,6 +335,11 @@ def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0,
         ``kpts68`` (68, 2) 0-based, and for 300W ``box`` (1-based xyxy)).
     """
     counts = split_counts(num)
+    extra_test = 0 if mafl_test is None else mafl_test - counts['mafl_test']
+    if extra_test < 0 or (mafl_test or 0) % 2:
+        raise ValueError(f'mafl_test must be an even number >= '
+                         f"{counts['mafl_test']} (the MAFL test faces of "
+                         f'{num} faces), got {mafl_test}')
     os.makedirs(out, exist_ok=True)
     faces: List[Dict] = []
     index = _celeba(out, seed, 0, counts, faces)
@@ -342,6 +352,9 @@ def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0,
     if extra_celeba_train:
         append_celeba_train(out, seed, num, extra_celeba_train, faces)
         counts['celeba_train'] += extra_celeba_train
+    if extra_test:
+        append_mafl_test(out, seed, extra_test, faces)
+        counts['mafl_test'] += extra_test
     for f in faces:
         f['kpts5'] = np.round(np.asarray(f['kpts5']), 4).tolist()
         f['kpts68'] = np.round(np.asarray(f['kpts68']), 4).tolist()
@@ -349,6 +362,8 @@ def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0,
                     faces=faces)
     if extra_celeba_train:
         manifest['extra_celeba_train'] = extra_celeba_train
+    if extra_test:
+        manifest['extra_mafl_test'] = extra_test
     with open(osp.join(out, 'synthetic_manifest.json'), 'w') as f:
         json.dump(manifest, f)
     return manifest

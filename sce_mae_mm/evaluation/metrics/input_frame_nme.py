@@ -27,6 +27,7 @@ from mmpose.registry import DATASETS, METRICS
 from sce_mae_mm.datasets.transforms.dve_crop import (apply_affine,
                                                      dve_crop_matrix)
 from sce_mae_mm.dtypes import as_float64_array
+from sce_mae_mm.evaluation.functional.bootstrap import bootstrap_ci, ratio_ci
 
 _WHERE = 'InputFrameNME'
 
@@ -65,13 +66,31 @@ def nme_percent(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray,
         float: 100 x the mean over visible points (mmpose's and DVE's
         definition: every point of every face weighs the same).
     """
+    means, counts = per_image_nme(pred, gt, visible, indices)
+    return float(np.sum(means * counts) / np.sum(counts))
+
+
+def per_image_nme(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray,
+                  indices: Sequence[int]) -> Tuple[np.ndarray, np.ndarray]:
+    """Each face's NME (percent, mean over its counted points) and how
+    many points count: the units a confidence interval resamples.
+
+    Args:
+        pred, gt, visible, indices: see :func:`nme_percent`.
+
+    Returns:
+        (N,) NME per face (0 where no point counts) and (N,) point counts;
+        ``sum(nme * counts) / sum(counts)`` is :func:`nme_percent`.
+    """
     iod = np.linalg.norm(gt[:, indices[0]] - gt[:, indices[1]], axis=-1)
     err = np.linalg.norm(pred - gt, axis=-1) / np.maximum(iod, 1e-12)[:, None]
     mask = visible & (iod > 0)[:, None]
     if not mask.any():
         raise ValueError(f'{_WHERE}: no visible keypoint with a positive '
                          'normalising distance')
-    return float(100.0 * err[mask].mean())
+    counts = mask.sum(axis=1).astype(np.float64)
+    sums = np.where(mask, 100.0 * err, 0.0).sum(axis=1)
+    return sums / np.maximum(counts, 1), counts
 
 
 def _without_images(cfg: dict) -> Tuple[dict, Optional[list]]:
@@ -163,6 +182,10 @@ class InputFrameNME(BaseMetric):
             ``mean_shape`` is given.
         original_key (str): key of the original-frame NME.
         mean_shape_key (str): key of the mean-shape baseline.
+        ci (dict, optional): options of the 95 % bootstrap intervals
+            (``n_resamples``, ``method``, ``seed``, ``confidence``; faces
+            resampled, see :mod:`sce_mae_mm.evaluation.functional.bootstrap`);
+            None: no intervals.
         collect_device, prefix: see mmengine's ``BaseMetric``.
     """
 
@@ -174,6 +197,8 @@ class InputFrameNME(BaseMetric):
                  mean_shape_dataset: Optional[dict] = None,
                  original_key: str = 'NME_original',
                  mean_shape_key: str = 'NME_mean_shape',
+                 ci: Optional[dict] = dict(n_resamples=2000, method='BCa',
+                                           seed=0),
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -184,6 +209,7 @@ class InputFrameNME(BaseMetric):
         self.mean_shape_dataset = mean_shape_dataset
         self.original_key = original_key
         self.mean_shape_key = mean_shape_key
+        self.ci = None if ci is None else dict(ci)
         self.mean_shape: Optional[np.ndarray] = None
         if mean_shape is not None:
             self.set_mean_shape(mean_shape)
@@ -219,14 +245,17 @@ class InputFrameNME(BaseMetric):
                      gt_in=to_input_frame(gt, *args)))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """``NME``, the original-frame NME and the mean-shape NME (%)."""
+        """``NME``, the original-frame NME and the mean-shape NME (%),
+        each with its interval (``{key}_ci_low`` / ``_ci_high``), and
+        ``NME_minus_mean_shape`` and ``NME_over_mean_shape`` (paired over
+        the same faces) with theirs."""
         stack = {k: np.stack([r[k] for r in results]) for k in results[0]}
         idx = self.keypoint_indices
-        metrics = {
-            'NME': nme_percent(stack['pred_in'], stack['gt_in'],
-                               stack['visible'], idx),
-            self.original_key: nme_percent(stack['pred'], stack['gt'],
-                                           stack['visible'], idx),
+        per_image = {
+            'NME': per_image_nme(stack['pred_in'], stack['gt_in'],
+                                 stack['visible'], idx),
+            self.original_key: per_image_nme(stack['pred'], stack['gt'],
+                                             stack['visible'], idx),
         }
         if self.mean_shape is None and self.mean_shape_dataset is not None:
             self.set_mean_shape(
@@ -238,11 +267,34 @@ class InputFrameNME(BaseMetric):
                                  f'the test keypoints '
                                  f'{stack["gt_in"].shape[1:]}')
             mean = np.broadcast_to(self.mean_shape, stack['gt_in'].shape)
-            metrics[self.mean_shape_key] = nme_percent(
+            per_image[self.mean_shape_key] = per_image_nme(
                 mean, stack['gt_in'], stack['visible'], idx)
         else:
             MMLogger.get_current_instance().warning(
                 f'{_WHERE}: no mean training shape set, so no '
                 f'{self.mean_shape_key!r}; add MeanShapeBaselineHook to '
                 'custom_hooks or give mean_shape / mean_shape_dataset')
+        return self._with_intervals(per_image)
+
+    def _with_intervals(self, per_image: Dict[str, Tuple[np.ndarray,
+                                                          np.ndarray]]
+                        ) -> Dict[str, float]:
+        """Means, their intervals (faces resampled, weighted by their
+        counted points) and the paired NME - mean shape."""
+        metrics: Dict[str, float] = {}
+        for key, (nme, counts) in per_image.items():
+            metrics[key] = float(np.sum(nme * counts) / np.sum(counts))
+            if self.ci is not None and len(nme) > 1:
+                low, high = bootstrap_ci(nme, counts, **self.ci)
+                metrics.update({f'{key}_ci_low': low, f'{key}_ci_high': high})
+        base = per_image.get(self.mean_shape_key)
+        if self.ci is not None and base is not None and len(base[0]) > 1:
+            (nme, counts), (ref, _) = per_image['NME'], base
+            key = 'NME_minus_mean_shape'
+            metrics[key] = metrics['NME'] - metrics[self.mean_shape_key]
+            low, high = bootstrap_ci(nme - ref, counts, **self.ci)
+            metrics.update({f'{key}_ci_low': low, f'{key}_ci_high': high})
+            key = 'NME_over_mean_shape'
+            metrics[key], low, high = ratio_ci(nme, ref, counts, **self.ci)
+            metrics.update({f'{key}_ci_low': low, f'{key}_ci_high': high})
         return metrics

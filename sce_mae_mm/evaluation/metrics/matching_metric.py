@@ -8,6 +8,9 @@ from mmengine.logging import print_log
 from mmpose.registry import METRICS
 
 from ...dtypes import as_float64_array
+from ..functional.bootstrap import ci_keys, format_ci, paired_keys
+from ..functional.per_pair import (difference_rows, load_per_pair,
+                                   save_per_pair)
 from ..functional.matching_breakdown import matching_breakdown
 
 _WHERE = 'MAFLMatchingMetric'
@@ -61,6 +64,15 @@ class MAFLMatchingMetric(BaseMetric):
     that have a partner) and the far rate (farther than the target's
     inter-ocular distance).
 
+    Every mean ``{key}`` comes with its 95 % bootstrap interval
+    ``{key}_ci_low`` / ``{key}_ci_high`` (resampling pairs, BCa, ``ci``
+    options, :mod:`..functional.bootstrap`), and the paired differences
+    ``{g}_minus_baseline`` (and ``{g}_dve_minus_baseline``) with theirs,
+    resampled on the same pairs. ``per_pair_file`` saves every pair's error
+    (``.npz``); ``reference_file`` reads such a file of another run on the
+    same pairs (e.g. raw MAE features) and adds ``{key}_minus_{name}``
+    with its interval (``name`` = ``reference_name``).
+
     Keys (prefix ``matching``): ``{g}`` (mean) and ``{g}_{landmark}``; with
     the baseline ``{g}_baseline`` and ``{g}_baseline_{landmark}``; with
     ``report_dve`` ``{g}_dve``; with the breakdown ``{g}_within_{1,3,5}px``,
@@ -86,6 +98,13 @@ class MAFLMatchingMetric(BaseMetric):
             (without either the mirror rates are omitted, with a warning).
         interocular (tuple[int, int]): the eye landmarks of the far rate's
             inter-ocular distance (eye centres [0, 1] on 5-point sets).
+        ci (dict, optional): options of the intervals (``n_resamples``,
+            ``method``, ``seed``, ``confidence``); None: no intervals.
+        per_pair_file (str, optional): write ``{key}`` -> (N,) per-pair
+            errors and ``pair_id`` (N,) there (``.npz``).
+        reference_file (str, optional): per-pair errors of another run on
+            the same pairs, written with ``per_pair_file``.
+        reference_name (str): the name of that run in the keys.
         collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): key prefix, default ``'matching'``.
     """
@@ -103,6 +122,11 @@ class MAFLMatchingMetric(BaseMetric):
                  mirror_min: float = 3.,
                  flip_indices: Optional[Sequence[int]] = None,
                  interocular: Tuple[int, int] = (0, 1),
+                 ci: Optional[dict] = dict(n_resamples=2000, method='BCa',
+                                           seed=0),
+                 per_pair_file: Optional[str] = None,
+                 reference_file: Optional[str] = None,
+                 reference_name: str = 'reference',
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -123,6 +147,10 @@ class MAFLMatchingMetric(BaseMetric):
         self.flip_indices = (None if flip_indices is None else
                              [int(i) for i in flip_indices])
         self.interocular = tuple(int(i) for i in interocular)
+        self.ci = None if ci is None else dict(ci)
+        self.per_pair_file = per_pair_file
+        self.reference_file = reference_file
+        self.reference_name = str(reference_name)
 
     def _field(self, sample: dict, key: str, shape: tuple,
                hint: str) -> np.ndarray:
@@ -159,7 +187,8 @@ class MAFLMatchingMetric(BaseMetric):
                         'report_dve=True needs the matcher to predict with '
                         "DVE's rule too (model.report_dve=True) or pass "
                         'report_dve=False')
-            self.results.append(dict(gt=gts, pred=preds))
+            self.results.append(dict(gt=gts, pred=preds,
+                                     pair_id=sample.get('pair_id')))
 
     def _landmark_names(self, num: int) -> List[str]:
         names = (self.dataset_meta or {}).get('keypoint_id2name')
@@ -197,7 +226,7 @@ class MAFLMatchingMetric(BaseMetric):
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Mean error (DVE frame) per group and landmark, the DVE-rule
-        means and the breakdown rates.
+        means, the breakdown rates and the intervals.
 
         Returns:
             dict[str, float]: the keys listed in the class docstring.
@@ -209,20 +238,27 @@ class MAFLMatchingMetric(BaseMetric):
         names = self._landmark_names(num)
         flip = self._flip_indices(num) if self.breakdown else None
         metrics: Dict[str, float] = {}
-        rows = [['group', 'pairs', 'mean'] + names]
+        ci = '95 % interval' if self.ci is not None else ''
+        rows = [['group', 'pairs', f'mean {ci}'.strip()] + names]
         cols = [f'<= {t:g} px' for t in self.within_px]
         split = [['group'] + cols + ['mirror', 'far']]
+        per_pair: Dict[str, np.ndarray] = {}
         for key, group, label in self._score_keys():
             pred = np.stack([r['pred'][key] for r in results])  # (N, K, 2)
             gt = np.stack([r['gt'][group] for r in results])
             errors = np.linalg.norm(pred - gt, axis=-1) * scale  # (N, K)
+            per_pair[key] = errors.mean(axis=1)
             metrics[key] = float(errors.mean())
+            if self.ci is not None:
+                metrics.update(ci_keys(key, per_pair[key], **self.ci))
             per_landmark = errors.mean(axis=0)
             if not key.endswith('_dve'):
                 for name, value in zip(names, per_landmark):
                     metrics[f'{key}_{name}'] = float(value)
-            rows.append([label, str(len(errors)), f'{errors.mean():.3f}'] +
-                        [f'{v:.3f}' for v in per_landmark])
+            rows.append([label, str(len(errors)), format_ci(
+                metrics[key], metrics.get(f'{key}_ci_low'),
+                metrics.get(f'{key}_ci_high'), 3)] +
+                [f'{v:.3f}' for v in per_landmark])
             if self.breakdown and not key.endswith('_dve'):
                 rates = matching_breakdown(pred, gt, flip, self.interocular,
                                            self.within_px, self.mirror_min,
@@ -232,11 +268,52 @@ class MAFLMatchingMetric(BaseMetric):
                     f'{rates.get(k, float("nan")):.3f}' for k in
                     [f'within_{t:g}px' for t in self.within_px] +
                     ['mirror_rate', 'far_rate']])
+        pair_ids = self._pair_ids(results)
+        diffs = self._paired(per_pair, pair_ids)
+        metrics.update(diffs)
+        if self.per_pair_file:
+            save_per_pair(self.per_pair_file, pair_ids, per_pair)
         message = (f'MAFL matching error (pixels in the {self.frame_size}-px '
                    f'frame):\n{format_table(rows)}')
+        if diffs:
+            message += ('\nPaired differences (same pairs resampled; a '
+                        'negative difference is a lower error):\n' +
+                        format_table(difference_rows(diffs)))
         if len(split) > 1:
             message += ('\nFraction of landmarks within t px, mirrored, '
                         f'beyond the inter-ocular distance:\n'
                         f'{format_table(split)}')
         print_log(message, logger='current')
         return metrics
+
+    @staticmethod
+    def _pair_ids(results: list) -> np.ndarray:
+        """(N,) the pairs' ids (their order in ``results`` where a sample
+        carries none)."""
+        ids = [r.get('pair_id') for r in results]
+        if any(i is None for i in ids):
+            return np.arange(len(results))
+        return np.asarray([int(i) for i in ids])
+
+    def _paired(self, per_pair: Dict[str, np.ndarray],
+                pair_ids: np.ndarray) -> Dict[str, float]:
+        """Model - baseline and model - reference, with intervals."""
+        if self.ci is None:
+            return {}
+        out: Dict[str, float] = {}
+        for group in self.groups:
+            if not self.baseline:
+                break
+            base = per_pair[f'{group}_baseline']
+            for key in (group, f'{group}_dve'):
+                if key in per_pair:
+                    out.update(paired_keys(f'{key}_minus_baseline',
+                                           per_pair[key], base, **self.ci))
+        if self.reference_file:
+            ref = load_per_pair(self.reference_file, pair_ids)
+            for key, errors in per_pair.items():
+                if key in ref and not key.endswith('_baseline'):
+                    out.update(paired_keys(
+                        f'{key}_minus_{self.reference_name}', errors,
+                        ref[key], **self.ci))
+        return out
