@@ -260,7 +260,9 @@ def test_celeba_config(synthetic_root):
     cfg.test_dataloader.dataset.data_root = str(synthetic_root / 'celeba')
     cfg.test_dataloader.dataset.check_size = False
     ds = DATASETS.build(cfg.test_dataloader.dataset)
-    assert tuple(ds[0]['inputs'].shape) == (3, 3, 96, 96)
+    side = 96 + 2 * cfg.context  # the matching configs' context
+    assert cfg.context == 4
+    assert tuple(ds[0]['inputs'].shape) == (3, 3, side, side)
 
 
 # ---------------------------------------------------------------- bad input
