@@ -3,8 +3,4 @@
 _base_ = ['./sce_mae_deit_t_stage1.py']
 
 widths = _base_.deit.b  # noqa: F821
-arch = widths.arch
-embed_dims = widths.embed_dims
-model = dict(
-    backbone=dict(arch=arch),
-    neck=dict(embed_dim=embed_dims))
+model = widths.mae

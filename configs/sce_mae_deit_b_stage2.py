@@ -3,11 +3,7 @@
 _base_ = ['./sce_mae_deit_s_stage2.py']
 
 widths = _base_.deit.b  # noqa: F821
-model = dict(
-    backbone=dict(
-        arch=widths.arch,
-        checkpoint='work_dirs/sce_mae_deit_b_stage1/epoch_400.pth'),
-    neck=dict(
-        in_channels=widths.embed_dims,
-        out_channels=widths.proj_dims,
-        eta=0.25))
+stage1_checkpoint = 'work_dirs/sce_mae_deit_b_stage1/epoch_400.pth'
+model = dict(widths.projector,
+             backbone=dict(widths.backbone, checkpoint=stage1_checkpoint),
+             neck=dict(widths.neck, eta=0.25))

@@ -5,7 +5,7 @@ and does nothing else (``torch.serialization`` is left as it was: the
 project's checkpoint loaders allow-list mmengine's types while they load,
 ``sce_mae_mm/checkpoint.py``).
 """
-__version__ = '0.1.0'
+from .version import __version__
 
 # isort: off
 from . import registry  # noqa: F401  (the sce_mae_mm:: config scope)

@@ -40,9 +40,9 @@ def test_encoder_parameter_counts(arch):
                                 'deit-b': 768}[arch]
 
 
-def test_forward_features_shapes(tiny, images):
+def test_forward_tokens_shapes(tiny, images):
     with torch.no_grad():
-        out = tiny.forward_features(images)
+        out = tiny.forward_tokens(images)
     assert out['last'].shape == (2, 192, 12, 12)
     assert out['layer_tokens'].shape == (2, 144, 192)
     assert out['cls_attn'].shape == (2, 144)
@@ -79,7 +79,7 @@ def _explicit(model: SCEViT, images: torch.Tensor):
 
 def test_cls_attention_matches_explicit_softmax(tiny, images):
     with torch.no_grad():
-        out = tiny.forward_features(images)
+        out = tiny.forward_tokens(images)
         tokens, attn = _explicit(tiny, images)
     torch.testing.assert_close(out['cls_attn'], attn, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(out['layer_tokens'], tokens, rtol=1e-5,
@@ -122,7 +122,7 @@ def test_stride_p_and_context_input(tiny, images):
     with torch.no_grad():
         plain = tiny.last_map(images)
         (out, ) = tiny(padded)  # stride 8: the centre crop
-        feats = tiny.forward_features(padded)
+        feats = tiny.forward_tokens(padded)
     assert torch.equal(out, plain)
     assert torch.equal(feats['last'], plain)
 

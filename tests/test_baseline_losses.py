@@ -8,10 +8,9 @@ import math
 import pytest
 import torch
 
+from sce_mae_mm.datasets.transforms import random_tps_grid, tps_warp_batch
 from sce_mae_mm.models.losses import (CLLoss, LEADLoss, cl_loss, cl_token_loss,
                                       lead_loss)
-from sce_mae_mm.models.pose_estimators.dense_stage2 import (random_tps_grid,
-                                                            tps_warp_batch)
 
 
 # ------------------------------------------------------------ references

@@ -1,8 +1,9 @@
 """Every shipped config builds its model, whose widths match its name.
 
-The DeiT widths live once in ``configs/_base_/models/deit.py``; each config
-picks its size (``widths = _base_.deit.s``). Built without weights (no
-stage-1 checkpoint, no init), no forward pass.
+The DeiT widths live once in ``configs/_base_/models/deit.py`` (the arch is
+mmpretrain's preset, which sets the encoder); each config picks its size
+(``widths = _base_.deit.s``) and its model's width keys from it. Built
+without weights (no stage-1 checkpoint, no init), no forward pass.
 """
 import copy
 import re
@@ -41,13 +42,23 @@ def _first(model, kind):
 
 
 def test_the_width_table():
+    from mmpretrain.models import VisionTransformer
+
     cfg = Config.fromfile(str(ROOT / 'configs' / '_base_' / 'models' /
                               'deit.py'))
     assert set(cfg.deit) == {'t', 's', 'b'}
     for size, w in cfg.deit.items():
         assert w.arch == f'deit-{size}'
+        # restated for the necks and heads: mmpretrain's preset says it
+        preset = VisionTransformer.arch_zoo[w.arch]
+        assert w.embed_dims == preset['embed_dims']
         assert w.feature_dims == w.embed_dims + w.proj_dims
-        assert w.embed_dims % w.num_heads == 0
+        # the model keys a config of this size sets, from the same widths
+        assert w.mae.backbone.arch == w.projector.backbone.arch == w.arch
+        assert w.mae.neck.embed_dim == w.embed_dims
+        assert dict(w.projector.neck) == dict(
+            in_channels=w.embed_dims, out_channels=w.proj_dims)
+        assert w.regressor.head.in_channels == w.feature_dims
     assert [cfg.deit[s].proj_dims for s in 'tsb'] == [64, 128, 256]
 
 
@@ -67,7 +78,7 @@ def test_config_builds_with_the_widths_of_its_name(path):
         model = MODELS.build(_no_weights(cfg.model))
     vit = _first(model, VisionTransformer)
     assert vit.embed_dims == w.embed_dims, path
-    assert vit.arch_settings['num_heads'] == w.num_heads, path
+    assert vit.arch_settings == VisionTransformer.arch_zoo[w.arch], path
     backbone = model.backbone
     if hasattr(backbone, 'arch') and isinstance(backbone.arch, str):
         assert backbone.arch == w.arch, path

@@ -211,12 +211,15 @@ def _load_cfg(name, data_root):
     ('mafl.py', 'celeba', 5), ('aflw_m.py', 'aflw-mtfl', 5),
     ('aflw_r.py', 'aflw/aflw_release-2', 5), ('300w.py', '300w/300w', 68)])
 def test_config_pipelines_through_mmpose(synthetic_root, name, sub, k):
-    """LoadImage -> DVEFaceCrop -> GenerateTarget (RegressionLabel) ->
-    PackPoseInputs, then the configs' InputFrameNME (percent)."""
+    """LoadImage -> DVEFaceCrop (with the detection configs' context) ->
+    GenerateTarget (RegressionLabel) -> PackPoseInputs, then the configs'
+    InputFrameNME (percent)."""
     cfg = _load_cfg(name, str(synthetic_root / sub))
     train = DATASETS.build(cfg.train_dataloader.dataset)
     out = train[0]
-    assert tuple(out['inputs'].shape) == (3, 96, 96)
+    side = 96 + 2 * cfg.context  # the 96-px crop and its real context
+    assert cfg.context == 4
+    assert tuple(out['inputs'].shape) == (3, side, side)
     labels = out['data_samples'].gt_instance_labels.keypoint_labels
     assert tuple(labels.shape) == (1, k, 2)
     test = DATASETS.build(cfg.test_dataloader.dataset)
@@ -257,7 +260,9 @@ def test_celeba_config(synthetic_root):
     cfg.test_dataloader.dataset.data_root = str(synthetic_root / 'celeba')
     cfg.test_dataloader.dataset.check_size = False
     ds = DATASETS.build(cfg.test_dataloader.dataset)
-    assert tuple(ds[0]['inputs'].shape) == (3, 3, 96, 96)
+    side = 96 + 2 * cfg.context  # the matching configs' context
+    assert cfg.context == 4
+    assert tuple(ds[0]['inputs'].shape) == (3, 3, side, side)
 
 
 # ---------------------------------------------------------------- bad input

@@ -387,12 +387,12 @@ def test_backbone_forward_dtypes(stage2, images, case):
     import copy
     ref_model = copy.deepcopy(stage2.backbone).double()
     ref = ref_model(images.double())[0]
-    ref_features = ref_model.forward_features(images.double())
+    ref_features = ref_model.forward_tokens(images.double())
     model = copy.deepcopy(stage2.backbone).to(_dtype(case))
     inputs = images.double() if case == MIXED else images.to(_dtype(case))
     with _context(case):
         out = model(inputs)[0]
-        features = model.forward_features(inputs)
+        features = model.forward_tokens(inputs)
     # under autocast the final LayerNorm (an fp32 op) returns float32
     assert out.dtype == _dtype(case) and out.shape == (2, 32, 12, 12)
     tol = 0.1 if _dtype(case) in (F16, BF16) or case == AUTOCAST else 1e-4

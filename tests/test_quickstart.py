@@ -228,7 +228,7 @@ def test_full_disk_while_writing_tables(tmp_path, monkeypatch):
     the path; the old tables and the earlier steps' outputs are intact."""
     import errno
 
-    from sce_mae_mm.engine import safe_write
+    from sce_mae_mm.fileio import safe_write
     qs = _quickstart()
     metrics = tmp_path / 'matching' / 'metrics.json'
     metrics.parent.mkdir()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from sce_mae_mm.engine import safe_write, write_text_atomic
+from sce_mae_mm.fileio import safe_write, write_text_atomic
 
 
 def test_write_text_atomic_writes_and_replaces(tmp_path):

@@ -100,7 +100,7 @@ def test_runner_checkpoint_loads_into_sce_vit(synthetic_root, tmp_path):
     assert torch.equal(backbone.vit.cls_token, trained['cls_token'])
     # the encoder runs unmasked on 96-px crops
     with torch.no_grad():
-        feats = backbone.forward_features(torch.randn(1, 3, 96, 96))
+        feats = backbone.forward_tokens(torch.randn(1, 3, 96, 96))
     assert feats['last'].shape == (1, 192, 12, 12)
 
     # decoder/head keys are not encoder keys: nothing unexpected here

@@ -31,7 +31,7 @@ class _Stage2FakeBackbone(nn.Module):
         self.mid = nn.Linear(channels, channels)
         self.score = nn.Linear(channels, 1)
 
-    def forward_features(self, x):
+    def forward_tokens(self, x):
         mid = self.drop(self.norm(self.embed(x)))
         tokens = mid.flatten(2).transpose(1, 2)
         return dict(
@@ -40,7 +40,7 @@ class _Stage2FakeBackbone(nn.Module):
             cls_attn=self.score(tokens)[..., 0].softmax(-1))
 
     def forward(self, x):
-        return (self.forward_features(x)['last'], )
+        return (self.forward_tokens(x)['last'], )
 
 
 SCEVIT_T = dict(type='SCEViT', arch='deit-t', layer_index=2, frozen=True)

@@ -302,7 +302,7 @@ def test_drop_token_matcher_zeroes_least_attended_tokens():
     assert zero.flatten(1).sum(1).tolist() == [72, 72]
     assert torch.allclose(part[~zero[:, None].expand_as(part)],
                           full[~zero[:, None].expand_as(full)])
-    attn = plain.backbone.forward_features(images)['cls_attn']
+    attn = plain.backbone.forward_tokens(images)['cls_attn']
     kept_min = attn.masked_fill(zero.flatten(1), 2.).min(1).values
     dropped_max = attn.masked_fill(~zero.flatten(1), -1.).max(1).values
     assert bool((dropped_max <= kept_min).all())

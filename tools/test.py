@@ -17,7 +17,7 @@ from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.hooks import Hook
 
-import sce_mae_mm  # noqa: F401  (registers components, safe loading)
+import sce_mae_mm  # noqa: F401  (registers the components)
 from sce_mae_mm.checkpoint import CheckpointError
 from sce_mae_mm.engine import (add_runtime_args, apply_amp, build_tool_runner,
                                flush_denormals, limit_cpu_threads,

@@ -19,7 +19,7 @@ import os
 from mmengine.config import Config
 from mmengine.device import get_device
 
-import sce_mae_mm  # noqa: F401  (registers components, safe loading)
+import sce_mae_mm  # noqa: F401  (registers the components)
 from sce_mae_mm.checkpoint import CheckpointError
 from sce_mae_mm.engine import (NonFiniteLossError, WorkDirLockedError,
                                add_runtime_args, apply_amp, build_tool_runner,

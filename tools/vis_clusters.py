@@ -129,7 +129,7 @@ def cluster_faces(model: torch.nn.Module, samples: Sequence[dict]) -> dict:
     data = pseudo_collate(list(samples))
     batch = model.data_preprocessor(data, training=False)
     with torch.no_grad():
-        out = model.backbone.forward_features(batch['inputs'])
+        out = model.backbone.forward_tokens(batch['inputs'])
         groups = model.neck.split_and_cluster(out['layer_tokens'],
                                               out['cls_attn'])
     images = torch.stack(data['inputs']).permute(0, 2, 3, 1).numpy()

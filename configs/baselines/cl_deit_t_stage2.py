@@ -3,9 +3,6 @@
 _base_ = ['./cl_deit_s_stage2.py']
 
 widths = _base_.deit.t  # noqa: F821
-model = dict(
-    backbone=dict(
-        arch=widths.arch,
-        checkpoint='work_dirs/sce_mae_deit_t_stage1/epoch_400.pth'),
-    neck=dict(
-        in_channels=widths.embed_dims, out_channels=widths.proj_dims))
+stage1_checkpoint = 'work_dirs/sce_mae_deit_t_stage1/epoch_400.pth'
+model = dict(widths.projector,
+             backbone=dict(widths.backbone, checkpoint=stage1_checkpoint))

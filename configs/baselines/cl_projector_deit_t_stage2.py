@@ -1,14 +1,11 @@
-# Variant of the CL baseline: CL's objective with SCE-MAE's projector and
-# schedule on a frozen stage-1 DeiT-T, 64-d projector
-# (paper Table S2/S3 "CL, DeiT-T"). See cl_projector_deit_s_stage2.py.
-_base_ = ['../sce_mae_deit_t_stage2.py']
+# Variant of the CL baseline: CL's objective with SCE-MAE's projector
+# and schedule,
+# on a frozen stage-1 DeiT-T (docs/protocols.md, "The supplementary's second
+# stages"):
+#   python tools/train.py configs/baselines/cl_projector_deit_t_stage2.py \
+#       --cfg-options model.backbone.checkpoint=STAGE1.pth
+_base_ = [
+    '../sce_mae_deit_t_stage2.py', '../_base_/models/stage2_baselines.py'
+]
 
-model = dict(
-    type='DenseStage2',
-    loss=dict(
-        _delete_=True,
-        type='CLLoss',
-        scale=7.,
-        power=0.5,
-        image_size=96,
-        loss_weight=1.))
+model = _base_.cl_projector  # noqa: F821

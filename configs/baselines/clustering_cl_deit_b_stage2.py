@@ -1,12 +1,11 @@
-# "Clustering without LCR" (paper Table 4: 0.30 / 4.04 with DeiT-B), DeiT-B,
-# 256-d projector. See clustering_cl_deit_s_stage2.py.
-_base_ = ['../sce_mae_deit_b_stage2.py']
+# "Clustering without LCR" (paper Table 4: 0.30 / 4.04 with DeiT-B):
+# SCE-MAE's CARB selection scored by CL's objective,
+# on a frozen stage-1 DeiT-B (docs/protocols.md, "The supplementary's second
+# stages"):
+#   python tools/train.py configs/baselines/clustering_cl_deit_b_stage2.py \
+#       --cfg-options model.backbone.checkpoint=STAGE1.pth
+_base_ = [
+    '../sce_mae_deit_b_stage2.py', '../_base_/models/stage2_baselines.py'
+]
 
-model = dict(
-    loss=dict(
-        _delete_=True,
-        type='CLLoss',
-        scale=7.,
-        power=0.5,
-        token_stride=8.,
-        loss_weight=1.))
+model = _base_.clustering_cl  # noqa: F821

@@ -1,12 +1,9 @@
 # Composition: an unmodified mmpose head on our frozen SCE-MAE features.
-# mmpose's IntegralRegressionHead (soft-argmax of one heatmap per landmark,
-# IPR) reads the 48 x 48 backbone + projector map (384 + 128 channels) of
-# sce_mae_deit_s_aflw_m.py through a 1x1 conv (no deconvolutions), with the
-# same RegressionLabel codec, pipelines, NME and tools:
+# mmpose's IntegralRegressionHead (soft-argmax of one heatmap per landmark)
+# reads the 48 x 48 backbone + projector map of sce_mae_deit_s_aflw_m.py
+# through a 1x1 conv, with the same codec, pipelines, NME and tools:
 #   python tools/train.py configs/detection/sce_mae_deit_s_aflw_m_integral.py \
 #       --cfg-options model.init_cfg.checkpoint=STAGE2.pth
-#   python tools/test.py configs/detection/sce_mae_deit_s_aflw_m_integral.py \
-#       work_dirs/sce_mae_deit_s_aflw_m_integral/epoch_45.pth
 _base_ = ['./sce_mae_deit_s_aflw_m.py']
 
 model = dict(

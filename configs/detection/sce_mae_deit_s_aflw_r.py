@@ -1,40 +1,13 @@
 # SCE-MAE DeiT-S landmark detection on AFLW_R (paper Table 2: 5.40 % NME on
-# the original test labels, AFLW_RO). For AFLW_RC (corrected labels, not
-# public) give the corrected .mat (same format as aflw_test_keypoints.mat):
+# the original test labels, AFLW_RO). AFLW_RC (corrected labels, not public):
 #   python tools/test.py configs/detection/sce_mae_deit_s_aflw_r.py CKPT \
 #       --cfg-options test_dataloader.dataset.test_keypoint_file=RC.mat
-# See sce_mae_deit_s_mafl.py for the other commands.
+# Protocol: docs/protocols.md, "Landmark detection".
 _base_ = [
-    '../_base_/default_runtime.py', '../_base_/datasets/aflw_r.py',
-    './_base_/regressor_deit_s.py'
+    '../_base_/datasets/aflw_r.py', '../_base_/models/regressor_deit_s.py',
+    '../_base_/schedules/regressor_cl.py'
 ]
 
-# CL stops its 200-epoch cosine schedule at epoch 120 (MAFL), 45 (AFLW_M,
-# AFLW_R), 80 (300W)
-max_epochs = 45
-
-# the regressor base's pipelines (DVE crop with context), mmengine's `_base_`
-train_pipeline = _base_.det_train_pipeline  # noqa: F821
-val_pipeline = _base_.det_test_pipeline  # noqa: F821
-test_pipeline = val_pipeline
-
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-
-# NME in the 96-px input frame (`NME`, the paper's metric), mmpose's
-# original-frame NME (`NME_original`), mean-shape baseline
-# (`NME_mean_shape`)
-val_evaluator = dict(type='InputFrameNME', keypoint_indices=[0, 1])
-test_evaluator = val_evaluator
-
-# CL's schedule (see _base_/regressor_deit_s.py) stopped at epoch
-# max_epochs; the test split is evaluated every val_interval epochs for the
-# log only: no checkpoint is selected on it, the last one is reported
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=15)
-val_cfg = dict()
-test_cfg = dict()
-default_hooks = dict(
-    logger=dict(interval=20),
-    checkpoint=dict(interval=5, max_keep_ckpts=1, save_last=True))
+# CL stops its cosine at epoch 45 on AFLW_R
+train_cfg = dict(max_epochs=45, val_interval=15)
+default_hooks = dict(checkpoint=dict(interval=5))

@@ -1,14 +1,10 @@
 # sce_mae_deit_s_mafl.py with a best-checkpoint option that never looks at
 # the test split: 5 % of the MAFL training images (seeded) are held out as
-# the validation set, the head trains on the other 95 %, and save_best
-# keeps the checkpoint with the lowest NME on the held-out images. The
-# paper protocol (the default config) reports the last epoch instead.
+# the validation set, the head trains on the rest, and save_best keeps the
+# checkpoint of lowest held-out NME (the paper reports the last epoch).
 #   python tools/train.py \
 #       configs/detection/sce_mae_deit_s_mafl_best_on_train_val.py \
 #       --cfg-options model.init_cfg.checkpoint=STAGE2.pth
-#   python tools/test.py \
-#       configs/detection/sce_mae_deit_s_mafl_best_on_train_val.py \
-#       work_dirs/sce_mae_deit_s_mafl_best_on_train_val/best_NME_*.pth
 _base_ = ['./sce_mae_deit_s_mafl.py']
 
 held_out = dict(val_fraction=0.05, seed=0)
@@ -26,7 +22,7 @@ val_dataloader = dict(
         _delete_=True,
         type='HeldOutSplit',
         part='val',
-        dataset=dict(train_set, pipeline=_base_.det_test_pipeline),  # noqa
+        dataset=dict(train_set, pipeline=_base_.val_pipeline),  # noqa
         **held_out))
 train_cfg = dict(val_interval=5)
 default_hooks = dict(

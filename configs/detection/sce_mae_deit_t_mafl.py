@@ -3,8 +3,5 @@
 _base_ = ['./sce_mae_deit_s_mafl.py']
 
 widths = _base_.deit.t  # noqa: F821
-model = dict(
-    init_cfg=dict(checkpoint='work_dirs/sce_mae_deit_t_stage2/epoch_10.pth'),
-    backbone=dict(arch=widths.arch),
-    neck=dict(in_channels=widths.embed_dims, out_channels=widths.proj_dims),
-    head=dict(in_channels=widths.feature_dims))
+stage2_checkpoint = 'work_dirs/sce_mae_deit_t_stage2/epoch_10.pth'
+model = dict(widths.regressor, init_cfg=dict(checkpoint=stage2_checkpoint))

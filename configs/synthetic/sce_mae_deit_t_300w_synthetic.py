@@ -1,15 +1,10 @@
-# Landmark detection (DeiT-T, 300W) on the synthetic set: the DeiT-S
-# file with the DeiT-T stage-2 model (features 192 + 64 = 256). After
-# configs/synthetic/sce_mae_deit_t_stage{1,2}_synthetic.py:
+# Landmark detection (DeiT-T, 300W) on the synthetic set: the DeiT-S file
+# with the DeiT-T stage-2 model; after sce_mae_deit_t_stage{1,2}_synthetic.py:
 #   python tools/train.py configs/synthetic/sce_mae_deit_t_300w_synthetic.py
 #   python tools/test.py configs/synthetic/sce_mae_deit_t_300w_synthetic.py \
 #       work_dirs/sce_mae_deit_t_300w_synthetic/epoch_6.pth
 _base_ = ['./sce_mae_deit_s_300w_synthetic.py']
 
 widths = _base_.deit.t  # noqa: F821
-model = dict(
-    init_cfg=dict(
-        checkpoint='work_dirs/sce_mae_deit_t_stage2_synthetic/epoch_2.pth'),
-    backbone=dict(arch=widths.arch),
-    neck=dict(in_channels=widths.embed_dims, out_channels=widths.proj_dims),
-    head=dict(in_channels=widths.feature_dims))
+stage2_checkpoint = 'work_dirs/sce_mae_deit_t_stage2_synthetic/epoch_2.pth'
+model = dict(widths.regressor, init_cfg=dict(checkpoint=stage2_checkpoint))

@@ -4,11 +4,6 @@
 _base_ = ['./sce_mae_deit_s_stage2_synthetic.py']
 
 widths = _base_.deit.t  # noqa: F821
-model = dict(
-    backbone=dict(
-        arch=widths.arch,
-        checkpoint='work_dirs/sce_mae_deit_t_stage1_synthetic/epoch_32.pth'),
-    neck=dict(
-        in_channels=widths.embed_dims,
-        out_channels=widths.proj_dims,
-        eta=0.1))
+stage1_checkpoint = 'work_dirs/sce_mae_deit_t_stage1_synthetic/epoch_32.pth'
+model = dict(widths.projector,
+             backbone=dict(widths.backbone, checkpoint=stage1_checkpoint))

@@ -2,7 +2,7 @@
 an installed wheel (``sce_mae_mm/.mim``, see setup.py)."""
 import os
 import os.path as osp
-from typing import Tuple
+from typing import Dict, Tuple
 
 PACKAGE = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -40,3 +40,12 @@ def project_root() -> str:
     """The folder holding ``configs/`` and ``tools/`` (clone or .mim)."""
     root, code = locate()
     return code or root
+
+
+def deit_widths() -> Dict[str, dict]:
+    """arch -> the widths of ``configs/_base_/models/deit.py``, where the
+    configs say them once (``embed_dims``, ``proj_dims``, ...)."""
+    from mmengine.config import Config
+    table = Config.fromfile(
+        osp.join(project_root(), 'configs', '_base_', 'models', 'deit.py'))
+    return {w.arch: w for w in table.deit.values()}

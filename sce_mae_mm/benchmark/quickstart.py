@@ -212,7 +212,7 @@ def write_text(path: str, text: str) -> None:
     """Write ``path`` atomically; a failure (a full disk) stops the run
     with a message naming the path, the file's old content and every
     earlier step's outputs untouched."""
-    from sce_mae_mm.engine import write_text_atomic
+    from sce_mae_mm.fileio import write_text_atomic
     try:
         write_text_atomic(path, text)
     except OSError as err:

@@ -14,8 +14,10 @@ from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
 from sce_mae_mm.models.utils.cover_and_stride import (required_margin,
                                                       shift_offsets)
+from .paths import deit_widths
 
-WIDTHS = {'deit-t': 192, 'deit-s': 384, 'deit-b': 768}
+#: arch -> encoder width (the configs' table)
+WIDTHS = {arch: w.embed_dims for arch, w in deit_widths().items()}
 
 
 def uint8_images(batch: int, side: int = 96, seed: int = 0) -> torch.Tensor:

@@ -30,6 +30,7 @@ from mmpretrain.structures import DataSample
 from ..engine import decide_bf16
 from .data_loading import process_cpu_seconds
 from .loaders import build_pair, flip_prob, loader
+from .paths import deit_widths
 
 MODES = ('tensor', 'jpeg', 'cache')
 
@@ -102,10 +103,9 @@ def bench_training_loop(config: str, data_root: str, cache: str,
         ratios (paired medians) for the data modes.
     """
     dev = torch.device(device)
-    widths = {'deit-t': 192, 'deit-s': 384, 'deit-b': 768}
     cfg, jpeg, cached = build_pair(config, data_root, cache)
     cfg.model.backbone.arch = arch
-    cfg.model.neck.embed_dim = widths[arch]
+    cfg.model.neck.embed_dim = deit_widths()[arch].embed_dims
     bf16 = decide_bf16(force_fp32=fp32 or dev.type != 'cpu')
     model, wrapper, preprocessors = build_model(cfg, dev, bf16, not fp32)
     size = cfg.img_size

@@ -9,7 +9,6 @@ from .hooks import (CurveCheckpointHook, MatchingVisualizationHook,
 from .loops import ResumableEpochBasedTrainLoop
 from .pretrained_init import FittingPretrainedInit
 from .runner import SCEMAERunner
-from .safe_write import write_text_atomic
 from .tools_utils import (add_runtime_args, build_tool_runner, cpu_budget,
                           enable_visualization, flush_denormals,
                           limit_cpu_threads, load_tool_config, setup_launcher,
@@ -29,6 +28,5 @@ __all__ = [
     'add_runtime_args', 'build_tool_runner', 'cpu_budget',
     'enable_visualization', 'flush_denormals', 'limit_cpu_threads',
     'load_tool_config',
-    'lock_work_dir', 'setup_launcher', 'teardown_launcher', 'unlock_work_dir',
-    'write_text_atomic'
+    'lock_work_dir', 'setup_launcher', 'teardown_launcher', 'unlock_work_dir'
 ]

@@ -7,11 +7,12 @@ an installed wheel's ``sce_mae_mm/.mim``).
 import os.path as osp
 from typing import Tuple
 
-from sce_mae_mm.benchmark.paths import project_root
+from sce_mae_mm.benchmark.paths import deit_widths, project_root
 
 ROOT = project_root()
-ARCHS = {'deit-t': 192, 'deit-s': 384, 'deit-b': 768}
-PROJ_DIMS = {'deit-t': 64, 'deit-s': 128, 'deit-b': 256}
+#: arch -> encoder width; arch -> projector output D (the configs' table)
+ARCHS = {arch: w.embed_dims for arch, w in deit_widths().items()}
+PROJ_DIMS = {arch: w.proj_dims for arch, w in deit_widths().items()}
 DATASETS = ('mafl', 'aflw_m', 'aflw_r', '300w')
 
 Options = Tuple[Tuple[str, object], ...]

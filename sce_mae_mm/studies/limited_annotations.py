@@ -42,7 +42,7 @@ from mmengine.device import get_device
 from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS
 
-import sce_mae_mm  # noqa: F401  (registers components, safe loading)
+import sce_mae_mm.datasets  # noqa: F401  (registers the readers)
 from sce_mae_mm.benchmark import paper as published
 from sce_mae_mm.benchmark.tables import markdown_lines
 from sce_mae_mm.engine import apply_amp, build_tool_runner, decide_bf16

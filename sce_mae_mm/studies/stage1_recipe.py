@@ -164,7 +164,7 @@ def probe_step_seconds(config: str, steps: int = 12, warmup: int = 4,
     from mmpose.registry import MODELS
     from mmpretrain.structures import DataSample
 
-    import sce_mae_mm  # noqa: F401
+    import sce_mae_mm.models  # noqa: F401  (registers the models)
     from sce_mae_mm.engine import install_fast_attention
     cfg = Config.fromfile(config)
     init_default_scope(cfg.get('default_scope', 'mmpose'))

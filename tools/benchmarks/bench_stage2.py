@@ -5,7 +5,7 @@ weights, no checkpoint needed) and times, on the same batch, with the
 repetitions interleaved so that drift hits both alike:
 
 * ``step``: one stage-2 training step on the normalised batch: frozen
-  backbone ``forward_features``, attentive split, density-peak clustering,
+  backbone ``forward_tokens``, attentive split, density-peak clustering,
   approximation, projector, LCR loss, backward and the AdamW update
   (``model.loss`` + ``optim_wrapper.update_params``);
 * ``forward``: one frozen-backbone forward of the same normalised batch

@@ -1,8 +1,7 @@
 # AFLW_R 5-point detection (train 10,122 / test 2,991). AFLW_RC: set
 # test_keypoint_file=<corrected .mat> in the test dataset. Samples: the whole
 # image resized to 136x136 (aspect ratio ignored) -> centre crop 96.
-# For the synthetic set: data_root='data/synthetic/aflw/aflw_release-2' and
-# check_size=False in the dataset dicts.
+# The synthetic set: synthetic.py.
 _base_ = ['./face_detection.py']
 
 dataset_type = 'AFLWRDataset'
@@ -10,7 +9,6 @@ data_root = 'data/aflw/aflw_release-2'
 
 train_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root))
-val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 test_keypoint_file=None))
-test_dataloader = val_dataloader
+val_dataloader = test_dataloader = dict(
+    dataset=dict(
+        type=dataset_type, data_root=data_root, test_keypoint_file=None))

@@ -2,8 +2,7 @@
 # each stage config writes its own pipeline, e.g.
 #   train_dataloader = dict(dataset=dict(celeba_train, pipeline=[...]))
 # train = partition 0 minus every MAFL image; val / test = partitions 1 / 2
-# (also without MAFL images). For the synthetic set:
-# data_root='data/synthetic/celeba' and check_size=False.
+# (also without MAFL images). The synthetic set: synthetic.py.
 dataset_type = 'CelebADataset'
 data_root = 'data/celeba'
 celeba_train = dict(type=dataset_type, data_root=data_root, split='train')

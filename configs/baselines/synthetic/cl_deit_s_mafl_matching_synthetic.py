@@ -3,10 +3,11 @@
 #   python tools/test.py \
 #       configs/baselines/synthetic/cl_deit_s_mafl_matching_synthetic.py \
 #       work_dirs/cl_deit_s_stage2_synthetic/best_matching_diff_epoch_N.pth
-_base_ = ['../cl_deit_s_mafl_matching.py']
+_base_ = [
+    '../../synthetic/sce_mae_deit_s_mafl_matching_synthetic.py',
+    '../../_base_/models/stage2_baselines.py'
+]
 
-test_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=False,
-    dataset=dict(data_root='data/synthetic/celeba', check_size=False))
+model = dict(
+    neck=dict(_base_.cl_distiller, frozen=True,  # noqa: F821
+              **_base_.widths.neck))  # noqa: F821

@@ -3,10 +3,7 @@
 #   python tools/test.py \
 #       configs/baselines/synthetic/cl_deit_t_mafl_matching_synthetic.py \
 #       work_dirs/cl_deit_t_stage2_synthetic/best_matching_diff_epoch_N.pth
-_base_ = ['../cl_deit_t_mafl_matching.py']
+_base_ = ['./cl_deit_s_mafl_matching_synthetic.py']
 
-test_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=False,
-    dataset=dict(data_root='data/synthetic/celeba', check_size=False))
+widths = _base_.deit.t  # noqa: F821
+model = widths.projector

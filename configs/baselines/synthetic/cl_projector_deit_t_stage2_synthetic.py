@@ -3,14 +3,9 @@
 #   python tools/train.py \
 #       configs/baselines/synthetic/cl_projector_deit_t_stage2_synthetic.py \
 #       --cfg-options model.backbone.checkpoint=STAGE1.pth
-_base_ = ['../../synthetic/sce_mae_deit_t_stage2_synthetic.py']
+_base_ = [
+    '../../synthetic/sce_mae_deit_t_stage2_synthetic.py',
+    '../../_base_/models/stage2_baselines.py'
+]
 
-model = dict(
-    type='DenseStage2',
-    loss=dict(
-        _delete_=True,
-        type='CLLoss',
-        scale=7.,
-        power=0.5,
-        image_size=96,
-        loss_weight=1.))
+model = _base_.cl_projector  # noqa: F821

@@ -3,13 +3,9 @@
 #   python tools/train.py \
 #       configs/baselines/synthetic/clustering_cl_deit_t_stage2_synthetic.py \
 #       --cfg-options model.backbone.checkpoint=STAGE1.pth
-_base_ = ['../../synthetic/sce_mae_deit_t_stage2_synthetic.py']
+_base_ = [
+    '../../synthetic/sce_mae_deit_t_stage2_synthetic.py',
+    '../../_base_/models/stage2_baselines.py'
+]
 
-model = dict(
-    loss=dict(
-        _delete_=True,
-        type='CLLoss',
-        scale=7.,
-        power=0.5,
-        token_stride=8.,
-        loss_weight=1.))
+model = _base_.clustering_cl  # noqa: F821

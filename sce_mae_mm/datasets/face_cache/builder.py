@@ -27,7 +27,7 @@ from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 from mmpose.registry import DATASETS
 
-from ...engine.safe_write import write_text_atomic
+from ...fileio import write_text_atomic
 from .head import HeadMeta, head_to_json, split_pipeline, transform_type
 from .manifest import (FaceCacheError, check_manifest, check_npy,
                        make_manifest, manifest_path, npy_layout, partial_paths,

@@ -24,6 +24,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ...version import __version__
+
 #: the manifest's ``format`` value
 FORMAT = 'sce_mae_mm face cache'
 FORMAT_VERSION = 1
@@ -111,7 +113,6 @@ def make_manifest(sources: Dict, shape: Sequence[int], head_json: str,
         dataset_cfg: the reader's config (recorded, not compared).
         data_root: the reader's root.
     """
-    from ... import __version__
     return dict(
         format=FORMAT, format_version=FORMAT_VERSION, complete=False,
         count=int(shape[0]), shape=[int(s) for s in shape], dtype='uint8',

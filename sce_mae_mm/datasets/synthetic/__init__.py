@@ -8,6 +8,9 @@ reader of :mod:`sce_mae_mm.datasets` runs on them unchanged:
 - :mod:`.drawing`: sub-pixel OpenCV primitives, backgrounds, lighting and
   occluders;
 - :mod:`.face`: the renderer (draws the face model onto a scene);
+- :mod:`.files`: what the writers share (roots, poses, the seeded face,
+  image / text / ``.mat`` writers);
+- :mod:`.extra_celeba`: more CelebA training faces after a written set;
 - :mod:`.writer`: :func:`make_synthetic_faces`, the writer of the CelebA /
   MAFL, AFLW_M, AFLW_R and 300W layouts and the manifest.
 
@@ -17,8 +20,8 @@ never do (``tests/test_synthetic_package.py``).
 """
 from .face import (draw_face, render_face_image, sample_expression,
                    sample_identity, sample_pose)
-from .writer import (SPLIT_FRACTIONS, make_synthetic_faces,
-                     savemat_deterministic, split_counts)
+from .files import savemat_deterministic
+from .writer import SPLIT_FRACTIONS, make_synthetic_faces, split_counts
 
 __all__ = [
     'SPLIT_FRACTIONS', 'draw_face', 'make_synthetic_faces',

@@ -18,16 +18,16 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .files import ROOTS, imwrite, render_celeba_face, write_text
+
 
 def _render_extra(job: Tuple[int, int, str]) -> Tuple[List, List, Dict]:
     """Render face ``index`` of ``seed`` and write it to ``path``; returns
     its 5 integer landmarks, its 68 landmarks and its info (a worker's
     job: the face depends on ``(seed, index)`` only)."""
-    from .writer import _POSE_MILD, _imwrite, _render
     seed, index, path = job
-    img, k68, k5, info = _render(seed, index, (218, 178), (89., 111.), 39.,
-                                 _POSE_MILD, snap=True)
-    _imwrite(path, img)
+    img, k68, k5, info = render_celeba_face(seed, index)
+    imwrite(path, img)
     return np.round(k5).astype(int).tolist(), k68.tolist(), info
 
 
@@ -38,7 +38,6 @@ def _append_celeba_rows(out: str, seed: int, indices: List[int],
     after the existing ones; the landmark and partition files gain their
     rows, ``faces`` their manifest entries (split ``split``). Returns the
     new image names."""
-    from .writer import ROOTS, _write_text
     root = osp.join(out, ROOTS['celeba'])
     lm_path = osp.join(root, 'Anno', 'list_landmarks_align_celeba.txt')
     part_path = osp.join(root, 'Eval', 'list_eval_partition.txt')
@@ -67,8 +66,8 @@ def _append_celeba_rows(out: str, seed: int, indices: List[int],
             partition=0, kpts5=np.asarray(k5, float).tolist(), kpts68=k68,
             info=info))
     lm[0] = str(start + len(names))
-    _write_text(lm_path, lm)
-    _write_text(part_path, parts)
+    write_text(lm_path, lm)
+    write_text(part_path, parts)
     return names
 
 
@@ -114,11 +113,10 @@ def append_mafl_test(out: str, seed: int, extra: int, faces: List[Dict],
         out, seed, faces, workers: see :func:`append_celeba_train`.
         extra: number of test faces to append (>= 0).
     """
-    from .writer import ROOTS, _write_text
     first = MAFL_TEST_FIRST_INDEX
     names = _append_celeba_rows(out, seed, list(range(first, first + extra)),
                                 'mafl_test', faces, workers)
     path = osp.join(out, ROOTS['celeba'], 'MAFL', 'testing.txt')
     with open(path) as f:
         rows = f.read().splitlines()
-    _write_text(path, rows + names)
+    write_text(path, rows + names)

@@ -34,17 +34,17 @@ is made even (one face moves to the CelebA train partition). With
 ``SPLIT_FRACTIONS``) is drawn from ``np.random.default_rng([seed, i])``; the
 same seed gives identical files (the ``.mat`` header carries no date).
 """
-import io
 import json
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
-import cv2
 import numpy as np
-import scipy.io
 
-from .face import render_face_image
+from .extra_celeba import append_celeba_train, append_mafl_test
+from .files import (POSE_HARD, POSE_MILD, POSE_WILD, ROOTS, imwrite,
+                    render_celeba_face, render_indexed, savemat_deterministic,
+                    write_text)
 
 #: (split, fraction of the faces, minimum count)
 SPLIT_FRACTIONS: Tuple[Tuple[str, float, int], ...] = (
@@ -65,18 +65,9 @@ SPLIT_FRACTIONS: Tuple[Tuple[str, float, int], ...] = (
     ('300w_ibug', 0.015, 1),
 )
 
-#: Directory names of the dataset roots below ``out``.
-ROOTS = dict(celeba='celeba', aflw_m='aflw-mtfl',
-             aflw_r=osp.join('aflw', 'aflw_release-2'),
-             face300w=osp.join('300w', '300w'))
 
 _CELEBA_HEADER = ('lefteye_x lefteye_y righteye_x righteye_y nose_x nose_y '
                   'leftmouth_x leftmouth_y rightmouth_x rightmouth_y')
-_MAT_HEADER = b'MATLAB 5.0 MAT-file, written by sce_mae_mm synthetic faces'
-
-_POSE_MILD = dict(shift=3., scale=0.07, roll=6., yaw=12., pitch=6.)
-_POSE_WILD = dict(shift=5., scale=0.1, roll=11., yaw=20., pitch=8.)
-_POSE_HARD = dict(shift=5., scale=0.1, roll=18., yaw=30., pitch=12.)
 
 
 def split_counts(num: int) -> Dict[str, int]:
@@ -106,42 +97,6 @@ def split_counts(num: int) -> Dict[str, int]:
     return dict(zip(names, (int(c) for c in counts)))
 
 
-# ----------------------------------------------------------------------------
-# writers
-
-
-def _imwrite(path: str, img: np.ndarray) -> None:
-    """Write a JPEG (quality 95) or PNG image, creating its folder."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    params = ([cv2.IMWRITE_JPEG_QUALITY, 95]
-              if path.lower().endswith(('.jpg', '.jpeg')) else [])
-    if not cv2.imwrite(path, img, params):
-        raise OSError(f'could not write image {path}')
-
-
-def _write_text(path: str, lines: List[str]) -> None:
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    with open(path, 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-
-
-def savemat_deterministic(path: str, data: Dict) -> None:
-    """``scipy.io.savemat`` with a fixed header (no creation date).
-
-    Args:
-        path: output ``.mat`` path.
-        data: variables (see ``scipy.io.savemat``).
-    """
-    buf = io.BytesIO()
-    scipy.io.savemat(buf, data, format='5', do_compression=False,
-                     oned_as='row')
-    raw = bytearray(buf.getvalue())
-    raw[:116] = _MAT_HEADER.ljust(116, b' ')
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    with open(path, 'wb') as f:
-        f.write(bytes(raw))
-
-
 def _fmt(v: float) -> str:
     return f'{v:.3f}'
 
@@ -153,16 +108,6 @@ def _stored(v: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------
 # datasets
-
-
-def _render(seed: int, index: int, size: Tuple[int, int],
-            centre: Tuple[float, float], iod: float, jitter: Dict,
-            snap: bool = False, occluder_prob: float = 0.12,
-            light: float = 1.):
-    rng = np.random.default_rng([seed, index])
-    return render_face_image(rng, size, centre, iod, jitter,
-                             occluder_prob=occluder_prob, light=light,
-                             snap=snap)
 
 
 def _celeba(out: str, seed: int, first: int, counts: Dict[str, int],
@@ -183,11 +128,10 @@ def _celeba(out: str, seed: int, first: int, counts: Dict[str, int],
     index = first
     for k, split in enumerate(splits):
         name = f'{k + 1:06d}.jpg'
-        img, k68, k5, info = _render(seed, index, (218, 178), (89., 111.),
-                                     39., _POSE_MILD, snap=True)
+        img, k68, k5, info = render_celeba_face(seed, index)
         index += 1
         k5 = np.round(k5).astype(int)
-        _imwrite(osp.join(root, 'Img', 'img_align_celeba', name), img)
+        imwrite(osp.join(root, 'Img', 'img_align_celeba', name), img)
         rows.append(name + ''.join(f' {v:4d}' for v in k5.reshape(-1)))
         parts.append(f'{name} {part[split]}')
         if split in mafl:
@@ -198,14 +142,14 @@ def _celeba(out: str, seed: int, first: int, counts: Dict[str, int],
             size=[218, 178], partition=part[split],
             kpts5=k5.astype(float).tolist(), kpts68=k68.tolist(),
             info=info))
-    _write_text(osp.join(root, 'Anno', 'list_landmarks_align_celeba.txt'),
-                [str(len(rows)), _CELEBA_HEADER] + rows)
-    _write_text(osp.join(root, 'Eval', 'list_eval_partition.txt'), parts)
+    write_text(osp.join(root, 'Anno', 'list_landmarks_align_celeba.txt'),
+               [str(len(rows)), _CELEBA_HEADER] + rows)
+    write_text(osp.join(root, 'Eval', 'list_eval_partition.txt'), parts)
     for split, fname in (('mafl_train', 'training.txt'),
                          ('mafl_test', 'testing.txt')):
         names = mafl[split]
         names = [names[k] for k in lrng.permutation(len(names))]
-        _write_text(osp.join(root, 'MAFL', fname), names)
+        write_text(osp.join(root, 'MAFL', fname), names)
     return index
 
 
@@ -219,13 +163,13 @@ def _aflw_m(out: str, seed: int, first: int, counts: Dict[str, int],
     index = first
     for split in ('aflw_m_train', 'aflw_m_test'):
         for k in range(counts[split]):
-            img, k68, k5, info = _render(seed, index, (150, 150), (75., 66.),
-                                         36., _POSE_WILD)
+            img, k68, k5, info = render_indexed(
+                seed, index, (150, 150), (75., 66.), 36., POSE_WILD)
             image_file = f'image{index:05d}.jpg'
             k5 = _stored(k5 + 1.)  # 1-based in the files
             if split == 'aflw_m_train':
                 rel = osp.join('cropped', f'{index:05d}_{image_file}')
-                _imwrite(osp.join(root, 'aflw_cropped', rel), img)
+                imwrite(osp.join(root, 'aflw_cropped', rel), img)
                 csv_rows.append(','.join(
                     [image_file, rel, '1', str(index)]
                     + [_fmt(v) for v in k5.reshape(-1)]))
@@ -236,7 +180,7 @@ def _aflw_m(out: str, seed: int, first: int, counts: Dict[str, int],
                     info=info))
             else:
                 rel = f'AFLW/{k + 1:04d}-{image_file}'
-                _imwrite(osp.join(root, 'MTFL', rel), img)
+                imwrite(osp.join(root, 'MTFL', rel), img)
                 # the source image is listed in the csv too (set 2)
                 csv_rows.append(','.join(
                     [image_file, osp.join('cropped', f'{index:05d}_'
@@ -254,9 +198,9 @@ def _aflw_m(out: str, seed: int, first: int, counts: Dict[str, int],
                     kpts5=(k5 - 1).tolist(), kpts68=k68.tolist(),
                     info=info))
             index += 1
-    _write_text(osp.join(root, 'aflw_cropped', 'facedata_cropped.csv'),
-                csv_rows)
-    _write_text(osp.join(root, 'MTFL', 'testing.txt'), test_rows)
+    write_text(osp.join(root, 'aflw_cropped', 'facedata_cropped.csv'),
+               csv_rows)
+    write_text(osp.join(root, 'MTFL', 'testing.txt'), test_rows)
     return index
 
 
@@ -271,11 +215,11 @@ def _aflw_r(out: str, seed: int, first: int, counts: Dict[str, int],
             srng = np.random.default_rng([seed, index, 2])
             w = int(srng.integers(110, 231))
             h = int(np.clip(round(w * srng.uniform(0.85, 1.2)), 100, 260))
-            img, k68, k5, info = _render(
+            img, k68, k5, info = render_indexed(
                 seed, index, (h, w), (0.5 * w, 0.42 * h), 0.25 * w,
-                dict(_POSE_WILD, shift=0.03 * w))
+                dict(POSE_WILD, shift=0.03 * w))
             name = f'image{index:05d}_{1 + index % 3}.jpg'
-            _imwrite(osp.join(root, 'output', name), img)
+            imwrite(osp.join(root, 'output', name), img)
             names.append(name)
             gts.append(k5[:, ::-1])  # stored (y, x)
             hws.append([h, w])
@@ -284,7 +228,7 @@ def _aflw_r(out: str, seed: int, first: int, counts: Dict[str, int],
                 file=osp.join('output', name), size=[h, w],
                 kpts5=k5.tolist(), kpts68=k68.tolist(), info=info))
             index += 1
-        _write_text(osp.join(root, f'aflw_{sub}_images.txt'), names)
+        write_text(osp.join(root, f'aflw_{sub}_images.txt'), names)
         savemat_deterministic(
             osp.join(root, f'aflw_{sub}_keypoints.mat'),
             dict(gt=np.asarray(gts, np.float64).reshape(-1, 5, 2),
@@ -326,9 +270,9 @@ def _face300w(out: str, seed: int, first: int, counts: Dict[str, int],
             centre = (srng.uniform(0.38, 0.62) * w,
                       srng.uniform(0.34, 0.5) * h)
             hard = kind == 'challenging'
-            img, k68, k5, info = _render(
+            img, k68, k5, info = render_indexed(
                 seed, index, (h, w), centre, iod,
-                _POSE_HARD if hard else _POSE_MILD,
+                POSE_HARD if hard else POSE_MILD,
                 occluder_prob=0.35 if hard else 0.12,
                 light=1.6 if hard else 1.)
             if folder == 'lfpw/trainset' or folder == 'lfpw/testset':
@@ -337,10 +281,10 @@ def _face300w(out: str, seed: int, first: int, counts: Dict[str, int],
                 name = f'image_{k + 1:03d}_1{ext}'
             else:
                 name = f'{1000000 + index * 37:d}_1{ext}'
-            _imwrite(osp.join(root, folder, name), img)
+            imwrite(osp.join(root, folder, name), img)
             pts1 = _stored(k68 + 1.)  # 1-based in the .pts files
-            _write_text(osp.join(root, folder, name[:-4] + '.pts'),
-                        _pts_lines(pts1))
+            write_text(osp.join(root, folder, name[:-4] + '.pts'),
+                       _pts_lines(pts1))
             gt = np.concatenate([pts1.min(0), pts1.max(0)])
             size = gt[2:] - gt[:2]
             det = gt + srng.normal(0., 0.04, 4) * np.tile(size, 2)
@@ -406,11 +350,9 @@ def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0,
         raise ValueError('extra_celeba_train must be >= 0, got '
                          f'{extra_celeba_train}')
     if extra_celeba_train:
-        from .extra_celeba import append_celeba_train
         append_celeba_train(out, seed, num, extra_celeba_train, faces)
         counts['celeba_train'] += extra_celeba_train
     if extra_test:
-        from .extra_celeba import append_mafl_test
         append_mafl_test(out, seed, extra_test, faces)
         counts['mafl_test'] += extra_test
     for f in faces:

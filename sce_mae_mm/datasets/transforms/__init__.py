@@ -4,6 +4,7 @@ from .dve_crop import (DVEFaceCrop, apply_affine, crop_center_scale, dve_crop,
 from .load_image import ImageReadError, LoadImage
 from .matching import MatchingPairWarp, PackMatchingInputs
 from .random_tps_warp import RandomTPSWarp
+from .tps_batch import DVE_TRAINING_WARP, random_tps_grid, tps_warp_batch
 from .tps_warp import (identity_tps_params, sample_tps_params, tps_apply,
                        tps_invert_points, tps_sampling_grid, tps_sampling_map,
                        tps_warp_image, tps_warp_keypoints)
@@ -14,5 +15,6 @@ __all__ = [
     'identity_tps_params', 'tps_apply', 'tps_invert_points',
     'tps_sampling_grid', 'tps_sampling_map', 'tps_warp_image',
     'tps_warp_keypoints', 'MatchingPairWarp', 'PackMatchingInputs',
-    'LoadImage', 'ImageReadError'
+    'LoadImage', 'ImageReadError', 'DVE_TRAINING_WARP', 'random_tps_grid',
+    'tps_warp_batch'
 ]

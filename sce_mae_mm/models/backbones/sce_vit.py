@@ -84,7 +84,7 @@ class SCEViT(BaseModule):
         patch_size: P, pixels per token side. Defaults to 8.
         img_size: side of the face crop. Defaults to 96 (a 12 x 12 grid).
         layer_index: 0-based block whose tokens and CLS attention
-            ``forward_features`` returns. Defaults to 2.
+            ``forward_tokens`` returns. Defaults to 2.
         stride: output stride of ``forward``; < P densifies the last map by
             cover-and-stride (must divide P). Defaults to 8.
         frozen: no gradients and always in eval mode. Defaults to True.
@@ -135,7 +135,7 @@ class SCEViT(BaseModule):
         if checkpoint is not None:
             self.load_stage1(checkpoint)
         if frozen:
-            self._freeze()
+            freeze_module(self)
 
     # ----------------------------------------------------------- weights
     def load_stage1(self, checkpoint: str) -> List[str]:
@@ -178,9 +178,6 @@ class SCEViT(BaseModule):
             self._is_init = True
             return
         super().init_weights()
-
-    def _freeze(self) -> None:
-        freeze_module(self)
 
     def train(self, mode: bool = True) -> 'SCEViT':
         """Set the mode; a frozen backbone always stays in eval mode."""
@@ -260,9 +257,9 @@ class SCEViT(BaseModule):
                              f'{num_layers - 1}], got {index}')
         return int(index)
 
-    def forward_features(self, x: Tensor,
-                         attention_layer_index: Optional[int] = None
-                         ) -> Dict[str, Tensor]:
+    def forward_tokens(self, x: Tensor,
+                       attention_layer_index: Optional[int] = None
+                       ) -> Dict[str, Tensor]:
         """Everything stage 2 reads, from one plain pass over the crop.
 
         The one entry point to the blocks' tokens and CLS attention: hooks
@@ -281,7 +278,7 @@ class SCEViT(BaseModule):
             ``cls_attn`` (B, N) head-averaged CLS-to-patch attention of
             the attention block (rows sum to 1).
         """
-        x = to_parameter_dtype(x, self, 'x', 'SCEViT.forward_features')
+        x = to_parameter_dtype(x, self, 'x', 'SCEViT.forward_tokens')
         attn_index = self.layer_index if attention_layer_index is None else (
             self.check_layer_index(attention_layer_index,
                                    'attention_layer_index'))

@@ -162,10 +162,7 @@ class CARB(BaseModule):
         projector.update(in_channels=in_channels, out_channels=out_channels)
         self.projector = MODELS.build(projector)
         if frozen:
-            self._freeze()
-
-    def _freeze(self) -> None:
-        freeze_module(self)
+            freeze_module(self)
 
     def train(self, mode: bool = True) -> 'CARB':
         """Set train mode; a frozen block always stays in eval mode."""

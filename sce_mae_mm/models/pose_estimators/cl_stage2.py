@@ -10,13 +10,13 @@ with ``MAFLMatchingMetric`` and ``CheckpointHook(save_best='matching/diff',
 rule='less')`` keeps the epoch of lowest different-identity error on MAFL
 training pairs, never on the test set.
 
-:class:`Stage2DataPreprocessor` lets one model read both kinds of batch:
-single images (training) and matching triplets (validation).
+Its data preprocessor reads both kinds of batch: single images (training)
+and matching triplets (validation), ``Stage2DataPreprocessor``
+(``models/data_preprocessors/stage2.py``).
 """
 from typing import Dict, List, Optional
 
 import torch
-from mmengine.model import BaseDataPreprocessor
 from mmpose.registry import MODELS
 from torch import Tensor
 
@@ -25,43 +25,6 @@ from .dense_stage2 import DenseStage2
 from .matcher import GROUPS, LandmarkMatcher
 
 _WHERE = 'CLStage2'
-
-
-@MODELS.register_module()
-class Stage2DataPreprocessor(BaseDataPreprocessor):
-    """Dispatch a batch to an image or a triplet preprocessor.
-
-    Per-sample inputs (3, H, W) go to ``image`` (e.g.
-    ``PoseDataPreprocessor``), (G, 3, H, W) triplets to ``triplet``
-    (``MatchingDataPreprocessor``).
-
-    Args:
-        image (dict): preprocessor of single images.
-        triplet (dict): preprocessor of matching triplets.
-    """
-
-    def __init__(self, image: dict, triplet: dict) -> None:
-        super().__init__()
-        self.image = MODELS.build(image)
-        self.triplet = MODELS.build(triplet)
-
-    def forward(self, data: dict, training: bool = False) -> dict:
-        """Preprocess with the matching preprocessor.
-
-        Returns:
-            dict: ``inputs`` (B, 3, H, W) or (B, G, 3, H, W), and
-            ``data_samples``.
-        """
-        inputs = data['inputs']
-        first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
-        per_sample = first.dim() if isinstance(inputs, (list, tuple)) \
-            else first.dim() - 1
-        if per_sample == 4:
-            return self.triplet(data, training)
-        if per_sample == 3:
-            return self.image(data, training)
-        raise ValueError(f'{_WHERE}: expected per-sample inputs (3, H, W) or '
-                         f'(G, 3, H, W), got {tuple(first.shape)}')
 
 
 @MODELS.register_module()

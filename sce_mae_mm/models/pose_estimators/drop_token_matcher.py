@@ -66,7 +66,7 @@ class DropTokenMatcher(LandmarkMatcher):
         drop_rate (float): fraction of patch tokens dropped per image
             (paper Fig. S2: 0 to 0.9).
         **kwargs: :class:`LandmarkMatcher` arguments. The backbone must offer
-            ``forward_features`` (``SCEViT``); its ``layer_index`` chooses
+            ``forward_tokens`` (``SCEViT``); its ``layer_index`` chooses
             the attention block.
     """
 
@@ -75,10 +75,10 @@ class DropTokenMatcher(LandmarkMatcher):
         if not 0. <= drop_rate < 1.:
             raise ValueError(f'{_WHERE}: drop_rate must lie in [0, 1), got '
                              f'{drop_rate!r}')
-        if not hasattr(self.backbone, 'forward_features'):
+        if not hasattr(self.backbone, 'forward_tokens'):
             raise TypeError(f'{_WHERE}: backbone '
                             f'{type(self.backbone).__name__} has no '
-                            'forward_features (CLS attention)')
+                            'forward_tokens (CLS attention)')
         self.drop_rate = float(drop_rate)
 
     def describe(self, last: Tensor) -> Tensor:
@@ -101,7 +101,7 @@ class DropTokenMatcher(LandmarkMatcher):
 
     def _dropped_pass(self, crops: Tensor, rate: float) -> Tensor:
         """Descriptors of crops (n, 3, 96, 96), dropped tokens zeroed."""
-        out = self.backbone.forward_features(crops)
+        out = self.backbone.forward_tokens(crops)
         desc = self.describe(out['last'])
         dropped = lowest_attention_mask(out['cls_attn'], rate)
         keep = (~dropped).to(desc.dtype).view(desc.shape[0], 1,

@@ -12,12 +12,12 @@ also writes DVE's rule's predictions on the same descriptors.
 ``python tools/test.py <matching config> <stage-2 checkpoint>`` loads the
 stage-2 ``backbone.``/``neck.`` weights directly (same module names).
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseDataPreprocessor, BaseModel
+from mmengine.model import BaseModel
 from mmpose.registry import MODELS
 from torch import Tensor
 
@@ -31,61 +31,6 @@ from ..utils.freeze import freeze_module
 _WHERE = 'LandmarkMatcher'
 DESCRIPTORS = ('projector', 'backbone', 'concat')
 GROUPS = ('same', 'diff')
-# SPEC §5 normalisation, RGB, 0-255 scale
-FACE_MEAN = (0.5084 * 255, 0.4224 * 255, 0.3769 * 255)
-FACE_STD = (0.2599 * 255, 0.2371 * 255, 0.2323 * 255)
-
-
-@MODELS.register_module()
-class MatchingDataPreprocessor(BaseDataPreprocessor):
-    """Stack, move and normalise image triplets.
-
-    Args:
-        mean (Sequence[float]): per-channel mean (0-255 scale, RGB).
-        std (Sequence[float]): per-channel std (0-255 scale, RGB).
-        bgr_to_rgb (bool): flip the channel order first (images loaded
-            by OpenCV are BGR).
-        non_blocking (bool): non-blocking host-to-device copies.
-    """
-
-    def __init__(self,
-                 mean: Sequence[float] = FACE_MEAN,
-                 std: Sequence[float] = FACE_STD,
-                 bgr_to_rgb: bool = False,
-                 non_blocking: bool = False) -> None:
-        super().__init__(non_blocking=non_blocking)
-        if len(mean) != 3 or len(std) != 3:
-            raise ValueError(f'{_WHERE}: mean and std need 3 values, got '
-                             f'{mean} and {std}')
-        self.register_buffer('mean',
-                             torch.tensor(mean).view(1, 1, 3, 1, 1), False)
-        self.register_buffer('std',
-                             torch.tensor(std).view(1, 1, 3, 1, 1), False)
-        self.bgr_to_rgb = bgr_to_rgb
-
-    def forward(self, data: dict, training: bool = False) -> dict:
-        """Normalise a batch.
-
-        Args:
-            data (dict): ``inputs`` a list of (G, 3, H, W) uint8 tensors (or
-                one (B, G, 3, H, W) tensor), ``data_samples``.
-
-        Returns:
-            dict: ``inputs`` (B, G, 3, H, W) float, ``data_samples``.
-        """
-        data = self.cast_data(data)
-        inputs = data['inputs']
-        if isinstance(inputs, (list, tuple)):
-            inputs = torch.stack(list(inputs))
-        if inputs.dim() != 5 or inputs.shape[2] != 3:
-            raise ValueError(f'{_WHERE}: expected (B, G, 3, H, W) inputs '
-                             f'(G images per sample), got '
-                             f'{tuple(inputs.shape)}')
-        inputs = inputs.float()
-        if self.bgr_to_rgb:
-            inputs = inputs.flip(2)
-        inputs = (inputs - self.mean) / self.std
-        return dict(inputs=inputs, data_samples=data.get('data_samples'))
 
 
 @MODELS.register_module()
@@ -120,7 +65,9 @@ class LandmarkMatcher(BaseModel):
             rule (grid argmax, dot product) on the same descriptors, for
             ``MAFLMatchingMetric(report_dve=True)``.
         data_preprocessor (dict, optional): default
-            ``MatchingDataPreprocessor`` (SPEC §5 mean/std).
+            ``MatchingDataPreprocessor`` without normalisation; the
+            configs give it the face mean / std
+            (``configs/_base_/datasets/face_normalisation.py``).
         init_cfg (dict, optional): mmengine initialisation config.
     """
 
@@ -169,10 +116,6 @@ class LandmarkMatcher(BaseModel):
         self.chunk_size = chunk_size
         self.rule = rule
         self.report_dve = bool(report_dve)
-        self.freeze()
-
-    def freeze(self) -> None:
-        """No gradients and eval mode for every submodule."""
         freeze_module(self)
 
     def train(self, mode: bool = True) -> 'LandmarkMatcher':
@@ -193,7 +136,7 @@ class LandmarkMatcher(BaseModel):
     def init_weights(self) -> None:
         """Initialise, then freeze again."""
         super().init_weights()
-        self.freeze()
+        freeze_module(self)
 
     def extract_descriptors(self, images: Tensor) -> Tensor:
         """Dense descriptors of normalised images.

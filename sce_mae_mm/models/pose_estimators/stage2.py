@@ -13,7 +13,7 @@ layer whose tokens are clustered (the backbone's ``layer_index``);
 ``attention_layer_index`` reads the split attention from another block (the
 paper's "clustering after the third encoder layer" does not say where the
 split attention comes from). Tokens and attention come from the backbone's
-one entry point, ``SCEViT.forward_features``.
+one entry point, ``SCEViT.forward_tokens``.
 """
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -34,7 +34,7 @@ class SCEMAEStage2(BaseModel):
 
     Args:
         backbone (dict): backbone config (``SCEViT``); it must offer
-            ``forward_features(x)`` returning ``last``, ``layer_tokens`` and
+            ``forward_tokens(x)`` returning ``last``, ``layer_tokens`` and
             ``cls_attn``. It is frozen here whatever its own settings.
         neck (dict): neck config (``CARB``).
         loss (dict): loss config; called as ``loss(feats, positions,
@@ -63,22 +63,18 @@ class SCEMAEStage2(BaseModel):
         self.neck = MODELS.build(neck)
         self.loss_module = MODELS.build(
             dict(type='LCRLoss') if loss is None else loss)
-        if not hasattr(self.backbone, 'forward_features'):
+        if not hasattr(self.backbone, 'forward_tokens'):
             raise TypeError(f'{_WHERE}: the backbone '
                             f'{type(self.backbone).__name__} has no '
-                            'forward_features(x) (see docs/architecture.md)')
+                            'forward_tokens(x) (see docs/architecture.md)')
         self.attention_layer_index = attention_layer_index
         if attention_layer_index is not None:
             check = getattr(self.backbone, 'check_layer_index', None)
             if check is None:
                 raise TypeError(f'{_WHERE}: attention_layer_index needs a '
-                                'backbone whose forward_features takes '
+                                'backbone whose forward_tokens takes '
                                 'attention_layer_index (SCEViT)')
             check(attention_layer_index, 'attention_layer_index')
-        self.freeze_backbone()
-
-    def freeze_backbone(self) -> None:
-        """Switch off gradients of the backbone and put it in eval mode."""
         freeze_module(self.backbone)
 
     def train(self, mode: bool = True) -> 'SCEMAEStage2':
@@ -90,7 +86,7 @@ class SCEMAEStage2(BaseModel):
     def init_weights(self) -> None:
         """Initialise, then make sure the backbone is still frozen."""
         super().init_weights()
-        self.freeze_backbone()
+        freeze_module(self.backbone)
 
     def forward(self,
                 inputs: Tensor,
@@ -148,7 +144,7 @@ class SCEMAEStage2(BaseModel):
         return dict(loss_lcr=loss)
 
     def backbone_features(self, inputs: Tensor) -> Dict[str, Tensor]:
-        """The backbone's ``forward_features``, with the split attention of
+        """The backbone's ``forward_tokens``, with the split attention of
         ``attention_layer_index`` when set.
 
         Returns:
@@ -156,8 +152,8 @@ class SCEMAEStage2(BaseModel):
             ``cls_attn`` (B, N).
         """
         if self.attention_layer_index is None:
-            return self.backbone.forward_features(inputs)
-        return self.backbone.forward_features(
+            return self.backbone.forward_tokens(inputs)
+        return self.backbone.forward_tokens(
             inputs, attention_layer_index=self.attention_layer_index)
 
     def predict(self, inputs: Tensor,
