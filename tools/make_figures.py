@@ -104,6 +104,7 @@ def make_all(args: argparse.Namespace) -> None:
     work_dir, out_dir = osp.abspath(args.run), osp.abspath(args.out_dir)
     data = docs.find_data(work_dir, args.data)
     seed, commit = docs.data_seed(data), manifest.git_commit(work_dir)
+    drawn_with = manifest.git_commit(ROOT)
     redraw = ' '.join(['python tools/make_figures.py --from', shown(work_dir),
                        *(['--data', shown(data)] if args.data else [])])
     scratch = tempfile.mkdtemp(prefix='make_figures_')
@@ -123,7 +124,8 @@ def make_all(args: argparse.Namespace) -> None:
                 docs.FIGURES[png], redraw, seed, commit,
                 step=' '.join(['python', *map(shown_arg, step['cmd'])]
                               ).replace(scratch, 'TMP'),
-                checkpoint=shown(step['checkpoint']))
+                checkpoint=shown(step['checkpoint']),
+                drawn_with=drawn_with)
     shutil.rmtree(scratch, ignore_errors=True)
     long_dir = args.long_from or osp.join(osp.dirname(work_dir),
                                           'quickstart_long')

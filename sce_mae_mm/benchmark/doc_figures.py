@@ -80,7 +80,7 @@ def _dumped_data_root(stage_dir: str) -> Optional[str]:
 def find_data(work_dir: str, data: Optional[str] = None) -> str:
     """The synthetic set a quick-start run used: ``data`` when given, else
     the folder above the CelebA root of its dumped stage-2 config, looked
-    up from the current folder and from each folder above ``work_dir``.
+    up from each folder above ``work_dir``, then from the current one.
 
     Raises:
         SystemExit: no ``synthetic_manifest.json`` where expected.
@@ -97,11 +97,11 @@ def find_data(work_dir: str, data: Optional[str] = None) -> str:
     root = _dumped_data_root(osp.join(work_dir, 'stage2'))
     if root is not None:
         rel = osp.dirname(osp.normpath(root))
-        bases = [os.getcwd()]
-        folder = osp.abspath(work_dir)
-        while osp.dirname(folder) != folder:
+        bases, folder = [], osp.abspath(work_dir)
+        while osp.dirname(folder) != folder:  # the run's own folders first
             folder = osp.dirname(folder)
             bases.append(folder)
+        bases.append(os.getcwd())
         for base in bases:
             cand = osp.join(base, rel)
             if ok(cand):

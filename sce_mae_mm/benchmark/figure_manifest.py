@@ -30,7 +30,7 @@ def git_commit(folder: str) -> Optional[str]:
     if head.returncode:
         return None
     changed = git('status', '--porcelain', '--untracked-files=no', '--',
-                  '.', ':(exclude)docs/figures')
+                  ':(top)', ':(top,exclude)docs/figures')
     dirty = changed.returncode == 0 and changed.stdout.strip()
     return head.stdout.strip() + ('+changes' if dirty else '')
 
