@@ -129,6 +129,8 @@ def figure_commands(tools: str, work_dir: str, data: str, out_dir: str,
     stage2 = last_checkpoint(osp.join(work_dir, 'stage2'))
     det = last_checkpoint(osp.join(work_dir, 'det_mafl'))
     celeba = osp.join(data, 'celeba')
+    with open(osp.join(data, 'synthetic_manifest.json')) as f:
+        mafl_test = json.load(f)['counts']['mafl_test']  # even
     test_data = ['--cfg-options',
                  f'test_dataloader.dataset.data_root={celeba}']
 
@@ -145,7 +147,8 @@ def figure_commands(tools: str, work_dir: str, data: str, out_dir: str,
             osp.join(tools, 'vis_clusters.py'), STAGE2_CFG, stage2,
             '--out', osp.join(out_dir, s1), '--cfg-options',
             f'train_dataloader.dataset.data_root={celeba}']),
-        *(fig([name], ckpt, [here, kind, cfg, ckpt, *png(name), *test_data])
+        *(fig([name], ckpt, [here, kind, cfg, ckpt, *png(name), *test_data,
+                             *(['--num', '100'] if kind == 'tsne' else [])])
           for name, kind, cfg, ckpt in (
               ('s3_similarity_synthetic.png', 'similarity', MATCH_CFG,
                stage2),
@@ -154,14 +157,22 @@ def figure_commands(tools: str, work_dir: str, data: str, out_dir: str,
               ('f5_tsne_sce_mae_synthetic.png', 'tsne', MATCH_CFG, stage2),
               ('f5_tsne_raw_mae_synthetic.png', 'tsne', RAW_MATCH_CFG,
                stage2))),
+        # the show-dir runs test the first pairs / faces only (their
+        # metrics are not the run's); the mean shape reads the training split
         fig(['show_dir_matching_synthetic.png'], stage2, [
             test, MATCH_CFG, stage2, '--work-dir',
             osp.join(scratch, 'matching'), '--show-dir', 'vis',
-            '--interval', '1', *test_data], 'matching'),
+            '--interval', '1', *test_data,
+            f'test_dataloader.dataset.max_images={min(16, mafl_test)}'],
+            'matching'),
         fig(['show_dir_detection_synthetic.png'], det, [
             test, DET_CFG, det, '--work-dir',
             osp.join(scratch, 'detection'), '--show-dir', 'vis',
-            '--interval', '1', *test_data], 'detection'),
+            '--interval', '1', *test_data,
+            'test_dataloader.dataset.indices=4',
+            *(f'{loader}.dataset.data_root={celeba}'
+              for loader in ('train_dataloader', 'val_dataloader'))],
+            'detection'),
     ]
 
 
