@@ -21,7 +21,7 @@ DET_CFG = f'{SYN}/sce_mae_deit_t_mafl_synthetic.py'
 #: the figures of the docs (file in docs/figures: what it shows)
 FIGURES = {
     's1_clusters_synthetic.png':
-    'Figure S1: inattentive tokens of test faces and their clusters',
+    'Figure S1: inattentive tokens of training faces and their clusters',
     's3_similarity_synthetic.png':
     'Figure S3: each landmark\'s similarity map on another identity',
     's4_detection_synthetic.png':
