@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from sce_mae_mm.benchmark import doc_figures
-from sce_mae_mm.benchmark.figure_manifest import (ENTRY_KEYS,
-                                                  linked_figures,
+from sce_mae_mm.benchmark.figure_manifest import (ENTRY_KEYS, linked_figures,
                                                   read_manifest)
 
 ROOT = Path(__file__).resolve().parents[1]
