@@ -37,3 +37,33 @@ def test_quick_start_studies_and_benchmarks_call_the_package():
         modules = list(_imported(ROOT / 'tools' / rel))
         assert any(m.startswith(('sce_mae_mm.benchmark',
                                  'sce_mae_mm.studies')) for m in modules), rel
+
+
+def test_top_level_layout():
+    """The layout the project was asked for: projects, configs,
+    sce_mae_mm, tools and tests beside setup.cfg and README.md."""
+    for folder in ('projects', 'configs', 'sce_mae_mm', 'tools', 'tests'):
+        assert (ROOT / folder).is_dir(), folder
+    for name in ('setup.cfg', 'README.md'):
+        assert (ROOT / name).is_file(), name
+
+
+def test_projects_follow_mmposes_template():
+    """Each project folder has mmpose's README sections and points at the
+    package's configs and code instead of copying them."""
+    projects = [p for p in (ROOT / 'projects').iterdir() if p.is_dir()]
+    assert [p.name for p in projects] == ['sce_mae']
+    for project in projects:
+        text = (project / 'README.md').read_text(encoding='utf-8')
+        headings = [line for line in text.splitlines()
+                    if line.startswith('## ')]
+        assert headings == ['## Description', '## Usage', '## Results',
+                            '## Citation', '## Checklist'], headings
+        for part in ('### Prerequisites', '### Data preparation',
+                     '### Training commands', '### Testing commands',
+                     '@inproceedings', 'Milestone 1', 'Milestone 3'):
+            assert part in text, (project.name, part)
+        assert list(project.rglob('*.py')) == [], project
+        for config in ('configs/sce_mae_deit_s_stage1.py',
+                       'configs/sce_mae_deit_s_stage2.py'):
+            assert config in text and (ROOT / config).is_file(), config

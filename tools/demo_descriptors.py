@@ -9,14 +9,11 @@ import json
 import os
 import os.path as osp
 
-import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from sce_mae_mm.apis import extract_descriptors, face_crop, init_matcher
+from sce_mae_mm.visualization.canvas import new_figure, save_png
 
 
 def pca_rgb(desc: torch.Tensor) -> np.ndarray:
@@ -47,9 +44,8 @@ def main() -> None:
     desc, _ = extract_descriptors(model, args.images)
     desc = desc.cpu()
     summary = []
-    fig, axes = plt.subplots(2, len(args.images),
-                             figsize=(2.2 * len(args.images), 4.4),
-                             squeeze=False)
+    fig = new_figure((2.2 * len(args.images), 4.4))
+    axes = fig.subplots(2, len(args.images), squeeze=False)
     for i, path in enumerate(args.images):
         stem = osp.splitext(osp.basename(path))[0]
         npy = osp.join(args.out_dir, f'{stem}_descriptors.npy')
@@ -63,7 +59,7 @@ def main() -> None:
             ax.axis('off')
     fig.tight_layout()
     png = osp.join(args.out_dir, 'descriptors.png')
-    fig.savefig(png, dpi=120)
+    save_png(fig, png, dpi=120)
     with open(osp.join(args.out_dir, 'descriptors.json'), 'w') as f:
         json.dump(summary, f, indent=2)
     print(f'wrote {png} and {len(summary)} descriptor files')

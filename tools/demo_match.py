@@ -11,13 +11,11 @@ import os
 import os.path as osp
 
 import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt
 import mmcv
 import numpy as np
 
 from sce_mae_mm.apis import init_matcher, match_points
+from sce_mae_mm.visualization.canvas import new_figure, save_png
 
 
 def parse_point(text: str) -> list:
@@ -45,8 +43,9 @@ def main() -> None:
                          stride=args.stride)
     src_pts = np.asarray(args.points, np.float32)
     tgt_pts = match_points(model, args.src, args.tgt, src_pts)
-    fig, axes = plt.subplots(1, 2, figsize=(6, 3.2))
-    colours = plt.cm.tab10(np.arange(len(src_pts)) % 10)
+    fig = new_figure((6, 3.2))
+    axes = fig.subplots(1, 2)
+    colours = matplotlib.colormaps['tab10'](np.arange(len(src_pts)) % 10)
     for ax, path, pts in ((axes[0], args.src, src_pts),
                           (axes[1], args.tgt, tgt_pts)):
         ax.imshow(mmcv.imread(path, 'color')[..., ::-1])
@@ -55,7 +54,7 @@ def main() -> None:
         ax.axis('off')
     fig.tight_layout()
     png = osp.join(args.out_dir, 'match.png')
-    fig.savefig(png, dpi=120)
+    save_png(fig, png, dpi=120)
     with open(osp.join(args.out_dir, 'match.json'), 'w') as f:
         json.dump(dict(src=args.src, tgt=args.tgt,
                        src_points=src_pts.tolist(),

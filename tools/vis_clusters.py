@@ -22,9 +22,6 @@ from typing import Sequence
 import matplotlib
 import numpy as np
 import torch
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
@@ -34,6 +31,7 @@ from mmpose.registry import DATASETS, MODELS
 
 import sce_mae_mm  # noqa: F401
 from sce_mae_mm.checkpoint import read_checkpoint
+from sce_mae_mm.visualization.canvas import new_figure, save_png
 
 
 def parse_args() -> argparse.Namespace:
@@ -88,9 +86,9 @@ def draw_cluster_figure(images: np.ndarray, assignment: np.ndarray,
     num, height, width = images.shape[:3]
     patch_h, patch_w = height / grid, width / grid
     num_clusters = centres.shape[1]
-    colours = plt.get_cmap('tab10' if num_clusters <= 10 else 'tab20')
-    fig, axes = plt.subplots(
-        2, num, figsize=(1.6 * num, 3.4), squeeze=False)
+    colours = matplotlib.colormaps['tab10' if num_clusters <= 10 else 'tab20']
+    fig = new_figure((1.6 * num, 3.4))
+    axes = fig.subplots(2, num, squeeze=False)
     for col in range(num):
         top, bottom = axes[0, col], axes[1, col]
         top.imshow(images[col])
@@ -115,8 +113,7 @@ def draw_cluster_figure(images: np.ndarray, assignment: np.ndarray,
     axes[1, 0].set_ylabel('inattentive\nclusters')
     fig.tight_layout(pad=0.3)
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    fig.savefig(out, dpi=150)
-    plt.close(fig)
+    save_png(fig, out, dpi=150)
 
 
 def cluster_faces(model: torch.nn.Module, samples: Sequence[dict]) -> dict:

@@ -199,18 +199,12 @@ def correspondence_table(rows, results) -> str:
 
 
 # -------------------------------------------------------------- plots
-def _pyplot():
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    return plt
-
-
 def plot_pairs_bars(labels: Sequence[str], paper: Sequence[Pair],
                     ours: Sequence[Pair], path: str, title: str) -> None:
     """Two panels (same, different identity): paper vs ours bars."""
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(max(7, 1.8 * len(labels)), 3.4))
+    from ..visualization.canvas import new_figure, save_png
+    fig = new_figure((max(7, 1.8 * len(labels)), 3.4))
+    axes = fig.subplots(1, 2)
     xs = list(range(len(labels)))
     for index, (ax, name) in enumerate(zip(axes, ('Same', 'Different'))):
         ref = [p[index] if p else 0. for p in paper]
@@ -226,8 +220,7 @@ def plot_pairs_bars(labels: Sequence[str], paper: Sequence[Pair],
     axes[-1].legend(fontsize=8, loc='upper left', bbox_to_anchor=(1., 1.))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_png(fig, path, dpi=110)
 
 
 def plot_pairs_curve(xs: Sequence[float], paper: Sequence[Pair],
@@ -235,8 +228,9 @@ def plot_pairs_curve(xs: Sequence[float], paper: Sequence[Pair],
                      title: str, vline: Optional[float] = None,
                      log2: bool = False) -> None:
     """Error against a parameter: paper dashed, ours solid."""
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    from ..visualization.canvas import new_figure, save_png
+    fig = new_figure((9, 3.4))
+    axes = fig.subplots(1, 2)
     for index, (ax, name) in enumerate(zip(axes, ('Same', 'Different'))):
         ref = [(x, p[index]) for x, p in zip(xs, paper) if p]
         got = [(x, o[index]) for x, o in zip(xs, ours) if o]
@@ -256,8 +250,7 @@ def plot_pairs_curve(xs: Sequence[float], paper: Sequence[Pair],
     axes[-1].legend(fontsize=8, loc='upper left', bbox_to_anchor=(1., 1.))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_png(fig, path, dpi=110)
 
 
 def plot_baselines(results: Dict[str, Dict[str, Dict[str, dict]]],

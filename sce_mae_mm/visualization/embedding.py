@@ -1,13 +1,11 @@
 """The t-SNE embedding of the test landmarks' descriptors (paper Fig. 5)."""
 from typing import Dict, List, Sequence
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ..evaluation.functional import silhouette_score, tsne  # noqa: E402
+from ..evaluation.functional import silhouette_score, tsne
+from .canvas import new_figure
 
 
 def landmark_embedding(pairs: List[Dict], seed: int = 0) -> Dict:
@@ -34,9 +32,10 @@ def landmark_embedding(pairs: List[Dict], seed: int = 0) -> Dict:
 
 
 def plot_embedding(emb: Dict, names: Sequence[str],
-                   title: str = '') -> plt.Figure:
+                   title: str = '') -> Figure:
     """Scatter of a :func:`landmark_embedding`, one colour per landmark."""
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig = new_figure((5, 5))
+    ax = fig.subplots()
     for k, name in enumerate(names):
         sel = emb['labels'] == k
         ax.scatter(emb['points'][sel, 0], emb['points'][sel, 1], s=6,

@@ -2,25 +2,24 @@
 matching failures). Figure S1 (clusters) lives in ``tools/vis_clusters.py``.
 
 Each ``collect_*`` function runs a model over a dataset built from a config;
-each ``plot_*`` function takes plain arrays and returns a matplotlib figure,
-so the drawing is testable without a model.
+each ``plot_*`` function takes plain arrays and returns a matplotlib
+:class:`~matplotlib.figure.Figure` on its own Agg canvas (no pyplot, no
+global backend), so the drawing is testable without a model.
 """
 from typing import Dict, List, Optional, Sequence
 
-import matplotlib
 import mmcv
+import numpy as np
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+from mmengine.dataset import pseudo_collate
+from mmpose.registry import DATASETS
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from mmengine.dataset import pseudo_collate  # noqa: E402
-from mmpose.registry import DATASETS  # noqa: E402
-
-from ..datasets.metainfo import FACE5_METAINFO  # noqa: E402
-from ..datasets.transforms.dve_crop import dve_crop  # noqa: E402
-from .matching_pair import pair_crops  # noqa: E402
+from ..datasets.metainfo import FACE5_METAINFO
+from ..datasets.transforms.dve_crop import dve_crop
+from .canvas import new_figure, save_png
+from .matching_pair import pair_crops
 
 GT_COLOUR = 'lime'
 PRED_COLOUR = 'red'
@@ -53,7 +52,7 @@ def similarity_maps(src_desc: torch.Tensor, tgt_desc: torch.Tensor,
 
 def plot_similarity(src_img: np.ndarray, tgt_img: np.ndarray,
                     src_kpts: np.ndarray, tgt_kpts: np.ndarray,
-                    sims: np.ndarray, names: Sequence[str]) -> plt.Figure:
+                    sims: np.ndarray, names: Sequence[str]) -> Figure:
     """Figure S3: a row per landmark (query on the source, similarity map
     on the target with ground truth and prediction).
 
@@ -64,7 +63,8 @@ def plot_similarity(src_img: np.ndarray, tgt_img: np.ndarray,
         names: K landmark names.
     """
     num = len(names)
-    fig, axes = plt.subplots(num, 3, figsize=(6, 2.1 * num), squeeze=False)
+    fig = new_figure((6, 2.1 * num))
+    axes = fig.subplots(num, 3, squeeze=False)
     for k in range(num):
         pred = np.unravel_index(np.argmax(sims[k]), sims[k].shape)[::-1]
         ax_src, ax_sim, ax_tgt = axes[k]
@@ -87,7 +87,7 @@ def plot_similarity(src_img: np.ndarray, tgt_img: np.ndarray,
     return fig
 
 
-def plot_failures(records: List[Dict], names: Sequence[str]) -> plt.Figure:
+def plot_failures(records: List[Dict], names: Sequence[str]) -> Figure:
     """Figure S5: the worst matches (source query → target, GT vs pred).
 
     Args:
@@ -97,7 +97,8 @@ def plot_failures(records: List[Dict], names: Sequence[str]) -> plt.Figure:
         names: landmark names.
     """
     num = len(records)
-    fig, axes = plt.subplots(num, 2, figsize=(4.2, 2.1 * num), squeeze=False)
+    fig = new_figure((4.2, 2.1 * num))
+    axes = fig.subplots(num, 2, squeeze=False)
     for row, rec in zip(axes, records):
         row[0].imshow(rec['src_img'])
         row[0].scatter(*rec['src_kpt'], s=40, c=PRED_COLOUR, marker='x')
@@ -118,7 +119,7 @@ def plot_failures(records: List[Dict], names: Sequence[str]) -> plt.Figure:
 
 def plot_detections(images: Sequence[np.ndarray], gts: Sequence[np.ndarray],
                     preds: Sequence[np.ndarray], titles: Sequence[str],
-                    cols: int = 4) -> plt.Figure:
+                    cols: int = 4) -> Figure:
     """Figure S4: ground truth (green) vs prediction (red) on face crops.
 
     Args:
@@ -128,8 +129,8 @@ def plot_detections(images: Sequence[np.ndarray], gts: Sequence[np.ndarray],
         cols: images per row.
     """
     rows = int(np.ceil(len(images) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 2.3 * rows),
-                             squeeze=False)
+    fig = new_figure((2.2 * cols, 2.3 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax in axes.flat:
         ax.axis('off')
     for ax, img, gt, pred, title in zip(axes.flat, images, gts, preds,
@@ -235,11 +236,9 @@ def collect_detections(model: torch.nn.Module, cfg,
     return dict(images=images, gts=gts, preds=preds, titles=titles)
 
 
-def save(fig: plt.Figure, path: str, dpi: int = 120) -> str:
-    """Write ``fig`` as PNG and close it."""
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
-    return path
+def save(fig: Figure, path: str, dpi: int = 120) -> str:
+    """Write ``fig`` as PNG; returns ``path``."""
+    return save_png(fig, path, dpi)
 
 
 def landmark_names(dataset_meta: Optional[dict], num: int) -> List[str]:

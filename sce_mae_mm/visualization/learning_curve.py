@@ -5,10 +5,7 @@ checkpoint taken through stage 2, matching and a detection head.
 """
 from typing import Dict, Optional, Sequence
 
-import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
+from .canvas import new_figure, save_png
 
 
 def plot_learning_curve(points: Sequence[Dict], baselines: Dict[str, float],
@@ -28,7 +25,8 @@ def plot_learning_curve(points: Sequence[Dict], baselines: Dict[str, float],
     if not points:
         raise ValueError(f'{__file__}: no points to plot')
     seen = [p['images_seen'] for p in points]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig = new_figure((13, 3.8))
+    axes = fig.subplots(1, 3)
     panels = (('same', 'matching, same identity (px)'),
               ('diff', 'matching, different identity (px)'))
     for ax, (group, label) in zip(axes[:2], panels):
@@ -59,5 +57,4 @@ def plot_learning_curve(points: Sequence[Dict], baselines: Dict[str, float],
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    save_png(fig, out, dpi=110)
