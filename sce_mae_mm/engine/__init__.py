@@ -8,7 +8,8 @@ from .hooks import (CurveCheckpointHook, MatchingVisualizationHook,
 from .loops import ResumableEpochBasedTrainLoop
 from .pretrained_init import FittingPretrainedInit
 from .runner import SCEMAERunner
-from .safe_write import write_text_atomic
+from .safe_write import (DiskFullError, save_atomic, torch_save_atomic,
+                         write_bytes_atomic, write_text_atomic)
 from .tools_utils import (add_runtime_args, build_tool_runner, cpu_budget,
                           enable_visualization, flush_denormals,
                           limit_cpu_threads, load_tool_config, setup_launcher,
@@ -28,5 +29,6 @@ __all__ = [
     'enable_visualization', 'flush_denormals', 'limit_cpu_threads',
     'load_tool_config',
     'lock_work_dir', 'setup_launcher', 'teardown_launcher', 'unlock_work_dir',
+    'DiskFullError', 'save_atomic', 'torch_save_atomic', 'write_bytes_atomic',
     'write_text_atomic'
 ]
