@@ -4,7 +4,7 @@ import json
 import pathlib
 
 import pytest
-from global_state import changes, restore, seed_global_rngs, snapshot
+from global_state import GlobalStateLeak, guard, seed_global_rngs
 
 
 def pytest_configure(config) -> None:
@@ -16,20 +16,16 @@ def pytest_configure(config) -> None:
 def no_global_state_leak(request):
     """Each test starts from seeded global generators; a test that leaves
     torch's threads, dtype, flush-denormal flag, autocast, deterministic
-    flags, safe globals, matplotlib's backend, the working directory, the
+    flags or safe globals, matplotlib's backend, the working directory, the
     environment or ``sys.path`` changed fails, naming what changed
     (tests/global_state.py). The state is then put back and the
     generators reseeded, so a fixture set up before the next test, and
     that test, see the same state whatever ran before."""
-    seed_global_rngs()
-    before = snapshot()
-    yield
-    changed = changes(before, snapshot())
-    restore(before)
-    seed_global_rngs()
-    if changed:
-        pytest.fail(f'{request.node.nodeid} left process-global state '
-                    'changed:\n  ' + '\n  '.join(changed), pytrace=False)
+    try:
+        with guard(request.node.nodeid):
+            yield
+    except GlobalStateLeak as leak:
+        pytest.fail(str(leak), pytrace=False)
 
 
 @pytest.fixture(scope='session')

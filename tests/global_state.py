@@ -11,15 +11,20 @@ Instead :func:`seed_global_rngs` gives each test (and each fixture set up
 between tests) the same starting state, so no result depends on which tests
 ran before.
 """
+import contextlib
 import os
 import random
 import sys
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List
 
 import numpy as np
 import torch
 
 RNG_SEED = 0
+
+
+class GlobalStateLeak(AssertionError):
+    """A test left process-global state changed (the message says what)."""
 
 
 def seed_global_rngs(seed: int = RNG_SEED) -> None:
@@ -128,9 +133,30 @@ def restore(state: Dict[str, Any]) -> None:
         ser.add_safe_globals(list(state['torch.serialization safe globals']))
     backend = state['matplotlib backend']
     mpl = sys.modules.get('matplotlib')
-    if mpl is not None and backend is not None:
-        dict.__setitem__(mpl.rcParams, 'backend', backend)
+    if mpl is not None and backend != _matplotlib_backend():
+        if isinstance(backend, str):
+            mpl.use(backend)  # switches pyplot back too
+        elif backend is not None:  # matplotlib's "not resolved yet"
+            dict.__setitem__(mpl.rcParams, 'backend', backend)
     os.chdir(state['working directory'])
     os.environ.clear()
     os.environ.update(state['environment variables'])
     sys.path[:] = state['sys.path']
+
+
+@contextlib.contextmanager
+def guard(name: str) -> Iterator[None]:
+    """Run a test: seeded generators before; afterwards the state put back,
+    the generators reseeded, and :class:`GlobalStateLeak` raised naming
+    ``name`` and each change (not raised over an error of the test)."""
+    seed_global_rngs()
+    before = snapshot()
+    try:
+        yield
+    finally:
+        changed = changes(before, snapshot())
+        restore(before)
+        seed_global_rngs()
+    if changed:
+        raise GlobalStateLeak(f'{name} left process-global state changed:'
+                              '\n  ' + '\n  '.join(changed))

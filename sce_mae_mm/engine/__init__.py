@@ -12,8 +12,8 @@ from .safe_write import (DiskFullError, save_atomic, torch_save_atomic,
                          write_bytes_atomic, write_text_atomic)
 from .tools_utils import (add_runtime_args, build_tool_runner, cpu_budget,
                           enable_visualization, flush_denormals,
-                          limit_cpu_threads, load_tool_config, setup_launcher,
-                          teardown_launcher)
+                          limit_cpu_threads, load_tool_config, parse_tool_args,
+                          setup_launcher, teardown_launcher)
 from .work_dir_lock import WorkDirLockedError, lock_work_dir, unlock_work_dir
 
 __all__ = [
@@ -27,7 +27,7 @@ __all__ = [
     'FittingPretrainedInit', 'SCEMAERunner', 'WorkDirLockedError',
     'add_runtime_args', 'build_tool_runner', 'cpu_budget',
     'enable_visualization', 'flush_denormals', 'limit_cpu_threads',
-    'load_tool_config',
+    'load_tool_config', 'parse_tool_args',
     'lock_work_dir', 'setup_launcher', 'teardown_launcher', 'unlock_work_dir',
     'DiskFullError', 'save_atomic', 'torch_save_atomic', 'write_bytes_atomic',
     'write_text_atomic'
