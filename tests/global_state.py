@@ -46,11 +46,19 @@ def _autocast(device: str) -> tuple:
             torch.get_autocast_dtype(device))
 
 
-def _safe_globals() -> tuple:
+def _safe_globals() -> frozenset:
+    """torch's allow-list for ``weights_only`` loads (kept as a set: its
+    order is not part of it)."""
     ser = torch.serialization
     if not hasattr(ser, 'get_safe_globals'):
-        return ()
-    return tuple(ser.get_safe_globals())
+        return frozenset()
+    return frozenset(ser.get_safe_globals())
+
+
+def _environment() -> Dict[str, str]:
+    """``os.environ`` but pytest's own ``PYTEST_CURRENT_TEST``."""
+    return {k: v for k, v in os.environ.items()
+            if k != 'PYTEST_CURRENT_TEST'}
 
 
 def _matplotlib_backend() -> Any:
@@ -79,7 +87,7 @@ def snapshot() -> Dict[str, Any]:
         'torch.serialization safe globals': _safe_globals(),
         'matplotlib backend': _matplotlib_backend(),
         'working directory': os.getcwd(),
-        'environment variables': dict(os.environ),
+        'environment variables': _environment(),
         'sys.path': list(sys.path),
     }
 
@@ -102,7 +110,7 @@ def _describe(key: str, old: Any, new: Any) -> str:
         removed = [_name(x) for x in old if x not in new]
         parts = ([f'added {added}'] if added else []) + (
             [f'removed {removed}'] if removed else [])
-        return f'{key}: ' + (', '.join(parts) or 'reordered')
+        return f'{key}: ' + (', '.join(parts) or 'reordered')  # sys.path
     return f'{key}: {old!r} -> {new!r}'
 
 
@@ -139,8 +147,10 @@ def restore(state: Dict[str, Any]) -> None:
         elif backend is not None:  # matplotlib's "not resolved yet"
             dict.__setitem__(mpl.rcParams, 'backend', backend)
     os.chdir(state['working directory'])
-    os.environ.clear()
-    os.environ.update(state['environment variables'])
+    env = state['environment variables']
+    for key in set(_environment()) - set(env):
+        del os.environ[key]
+    os.environ.update(env)
     sys.path[:] = state['sys.path']
 
 

@@ -8,11 +8,12 @@ one, never a half-written file.
 
 A failed write removes the temporary file and raises an error naming the
 target. Where the disk (or quota) is full it says "no space left on the
-device" with the size being written and the space free: from the errno of an
-``OSError`` (``ENOSPC``, ``EDQUOT``) or, for torch's serializer, which
-raises ``RuntimeError`` mid-write (``unexpected pos ...`` from its zip
-writer) with no errno, from the free space left (``shutil.disk_usage``)
-compared with the size being written.
+device" with the size being written and the space free before the write.
+A full disk is told from the errno of an ``OSError`` (``ENOSPC``,
+``EDQUOT``) or, for torch's serializer, which raises ``RuntimeError``
+mid-write (``unexpected pos ...`` from its zip writer) with no errno, from
+the free space left (``shutil.disk_usage``) compared with the size being
+written.
 
 * :func:`write_text_atomic` / :func:`write_bytes_atomic`: text or bytes;
 * :func:`save_atomic`: any writer given the temporary path;
@@ -78,7 +79,8 @@ def is_disk_full(err: BaseException, folder: str,
 
 
 def write_error(target: str, err: BaseException, full: bool,
-                size: Optional[int] = None, what: str = '') -> Exception:
+                size: Optional[int] = None, what: str = '',
+                free: Optional[int] = None) -> Exception:
     """The error to raise for a failed write of ``target`` (the temporary
     file already removed): :class:`DiskFullError` where ``full``, else an
     ``OSError`` (same errno) or ``RuntimeError`` naming ``target``.
@@ -89,6 +91,7 @@ def write_error(target: str, err: BaseException, full: bool,
         full: :func:`is_disk_full`'s answer.
         size: bytes being written (exact or estimated), if known.
         what: what the file is, e.g. ``'checkpoint '`` (with a space).
+        free: bytes free on its filesystem before the write, if known.
     """
     kept = ('the previous file is unchanged' if osp.exists(target) else
             'nothing was written under that name')
@@ -97,9 +100,9 @@ def write_error(target: str, err: BaseException, full: bool,
     head = f'could not write {what}{target}: '
     tail = f' ({kept}; no temporary file left behind)'
     if full:
-        free = _free_bytes(osp.dirname(osp.abspath(target)))
         amounts = ([f'{_amount(size)} being written'] if size else []) + (
-            [f'{_amount(free)} free there'] if free is not None else [])
+            [f'{_amount(free)} free before the write']
+            if free is not None else [])
         msg = (f'{head}no space left on the device ('
                f'{", ".join(amounts + [reason])}){tail}; free some space '
                'or write to another disk')
@@ -143,7 +146,9 @@ def save_atomic(path: PathLike, write: Callable[[str], Any], what: str = '',
         the path written.
     """
     target = os.fspath(path)
+    folder = osp.dirname(osp.abspath(target))
     tmp = f'{target}.tmp-{os.getpid()}'
+    free = _free_bytes(folder)
     try:
         write(tmp)
         with open(tmp, 'rb') as f:
@@ -151,9 +156,9 @@ def save_atomic(path: PathLike, write: Callable[[str], Any], what: str = '',
         os.replace(tmp, target)
     except (OSError, RuntimeError) as err:
         nbytes = size() if callable(size) else size
-        full = is_disk_full(err, osp.dirname(osp.abspath(target)), nbytes)
+        full = is_disk_full(err, folder, nbytes)
         _remove_quietly(tmp)
-        raise write_error(target, err, full, nbytes, what) from err
+        raise write_error(target, err, full, nbytes, what, free) from err
     except BaseException:  # e.g. an object torch cannot pickle
         _remove_quietly(tmp)
         raise
@@ -200,6 +205,7 @@ def write_bytes_atomic(path: PathLike, data: bytes, what: str = '') -> str:
     target = os.fspath(path)
     folder = osp.dirname(osp.abspath(target))
     tmp = fd = None
+    free = _free_bytes(folder)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(target)}.',
                                    suffix='.tmp', dir=folder)
@@ -216,7 +222,7 @@ def write_bytes_atomic(path: PathLike, data: bytes, what: str = '') -> str:
             os.close(fd)
             fd = None
         _remove_quietly(tmp)
-        raise write_error(target, err, full, len(data), what) from err
+        raise write_error(target, err, full, len(data), what, free) from err
     finally:
         if fd is not None:
             os.close(fd)
