@@ -36,8 +36,9 @@ REAL_SAVE = torch.save
 def small_fs(tmp_path, monkeypatch):
     """A folder (its name with a space) on a 1 MiB filesystem: a real
     tmpfs where mountable (``real``); else ``torch.save`` to a file writes
-    4 KiB then raises torch's mid-write ``RuntimeError``, ``os.write`` and mmengine's
-    ``LocalBackend.put`` raise ``ENOSPC``, and the free space reads 0."""
+    4 KiB then raises torch's mid-write ``RuntimeError``, ``os.write`` and
+    mmengine's ``LocalBackend.put`` raise ``ENOSPC``, and the free space
+    reads 0."""
     folder = tmp_path / 'small fs'
     folder.mkdir()
     mounted = os.geteuid() == 0 and shutil.which('mount') and (

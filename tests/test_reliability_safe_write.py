@@ -42,10 +42,11 @@ def test_write_text_atomic_disk_full(tmp_path, monkeypatch, old):
     assert err.value.errno == errno.ENOSPC
     assert msg.startswith(f'could not write {target}: no space left on the '
                           f'device ({len(text)} bytes being written, ')
+    kept = ('the previous file is unchanged' if old else
+            'nothing was written under that name')
     assert msg.endswith(' free before the write, No space left on device) ('
-                        f'{"the previous file is unchanged" if old else "nothing was written under that name"}'
-                        '; no temporary file left behind); free some space '
-                        'or write to another disk')
+                        f'{kept}; no temporary file left behind); free some '
+                        'space or write to another disk')
     if old:
         assert 'previous file is unchanged' in msg
         assert target.read_text() == '{"old": 1}\n'

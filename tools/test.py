@@ -21,10 +21,11 @@ from mmengine.hooks import Hook
 
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
 from sce_mae_mm.checkpoint import CheckpointError
-from sce_mae_mm.engine import (DiskFullError, add_runtime_args, apply_amp, build_tool_runner,
-                               flush_denormals, limit_cpu_threads,
-                               load_tool_config, parse_tool_args,
-                               teardown_launcher, write_bytes_atomic)
+from sce_mae_mm.engine import (DiskFullError, add_runtime_args, apply_amp,
+                               build_tool_runner, flush_denormals,
+                               limit_cpu_threads, load_tool_config,
+                               parse_tool_args, teardown_launcher,
+                               write_bytes_atomic)
 
 
 def parse_args() -> argparse.Namespace:

@@ -22,11 +22,12 @@ from mmengine.device import get_device
 
 import sce_mae_mm  # noqa: F401  (registers components, safe loading)
 from sce_mae_mm.checkpoint import CheckpointError
-from sce_mae_mm.engine import (DiskFullError, NonFiniteLossError, WorkDirLockedError,
-                               add_runtime_args, apply_amp, build_tool_runner,
-                               flush_denormals, limit_cpu_threads,
-                               load_tool_config, lock_work_dir,
-                               parse_tool_args, teardown_launcher)
+from sce_mae_mm.engine import (DiskFullError, NonFiniteLossError,
+                               WorkDirLockedError, add_runtime_args, apply_amp,
+                               build_tool_runner, flush_denormals,
+                               limit_cpu_threads, load_tool_config,
+                               lock_work_dir, parse_tool_args,
+                               teardown_launcher)
 
 
 def parse_args() -> argparse.Namespace:

@@ -5,7 +5,8 @@ points). A learning curve needs checkpoints spaced on a log scale of
 images seen (epochs 1, 2, 4, 8, …), kept for good: this subclass also
 writes the model weights alone (``state_dict`` and ``meta``: epoch,
 iteration, images seen) as ``curve_epoch_{N}.pth`` after each listed
-epoch, atomically (a full disk is named: ``safe_write``). A resumed run that already wrote a file skips it.
+epoch, atomically (a full disk is named: ``safe_write``). A resumed run
+that already wrote a file skips it.
 """
 import os.path as osp
 from typing import Optional, Sequence
