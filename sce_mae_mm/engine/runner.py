@@ -190,7 +190,7 @@ class SCEMAERunner(Runner):
             self.model)
         wrapper = getattr(self, 'optim_wrapper', None)
 
-        def size() -> int:  # model + optimizer state, about the file size
+        def size() -> int:  # model + optimizer tensors: a lower bound
             parts = [model.state_dict()]
             if hasattr(wrapper, 'state_dict'):
                 parts.append(wrapper.state_dict())

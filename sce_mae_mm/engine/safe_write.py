@@ -80,7 +80,8 @@ def is_disk_full(err: BaseException, folder: str,
 
 def write_error(target: str, err: BaseException, full: bool,
                 size: Optional[int] = None, what: str = '',
-                free: Optional[int] = None) -> Exception:
+                free: Optional[int] = None,
+                at_least: bool = False) -> Exception:
     """The error to raise for a failed write of ``target`` (the temporary
     file already removed): :class:`DiskFullError` where ``full``, else an
     ``OSError`` (same errno) or ``RuntimeError`` naming ``target``.
@@ -92,6 +93,7 @@ def write_error(target: str, err: BaseException, full: bool,
         size: bytes being written (exact or estimated), if known.
         what: what the file is, e.g. ``'checkpoint '`` (with a space).
         free: bytes free on its filesystem before the write, if known.
+        at_least: ``size`` is a lower bound (the tensors of a checkpoint).
     """
     kept = ('the previous file is unchanged' if osp.exists(target) else
             'nothing was written under that name')
@@ -100,7 +102,9 @@ def write_error(target: str, err: BaseException, full: bool,
     head = f'could not write {what}{target}: '
     tail = f' ({kept}; no temporary file left behind)'
     if full:
-        amounts = ([f'{_amount(size)} being written'] if size else []) + (
+        amounts = ([
+            f'{"at least " if at_least else ""}{_amount(size)} being written'
+        ] if size else []) + (
             [f'{_amount(free)} free before the write']
             if free is not None else [])
         msg = (f'{head}no space left on the device ('
@@ -133,8 +137,8 @@ def save_atomic(path: PathLike, write: Callable[[str], Any], what: str = '',
         path: the file to write (its folder must exist).
         write: writes the whole file at the path it is given.
         what: what the file is, for the message (``'checkpoint '``).
-        size: the bytes being written, or a function estimating them
-            (called only on a failure).
+        size: the bytes being written, or a function giving a lower
+            bound (called only on a failure).
 
     Raises:
         DiskFullError: the disk or quota is full (the message names
@@ -158,7 +162,8 @@ def save_atomic(path: PathLike, write: Callable[[str], Any], what: str = '',
         nbytes = size() if callable(size) else size
         full = is_disk_full(err, folder, nbytes)
         _remove_quietly(tmp)
-        raise write_error(target, err, full, nbytes, what, free) from err
+        raise write_error(target, err, full, nbytes, what, free,
+                          callable(size)) from err
     except BaseException:  # e.g. an object torch cannot pickle
         _remove_quietly(tmp)
         raise
@@ -167,8 +172,8 @@ def save_atomic(path: PathLike, write: Callable[[str], Any], what: str = '',
 
 def tensor_bytes(obj: Any) -> int:
     """The bytes of the tensors held by ``obj`` (dicts, lists, tuples,
-    tensors; storages shared between tensors counted once): about the size
-    ``torch.save`` writes."""
+    tensors; storages shared between tensors counted once): a lower bound
+    of the size ``torch.save`` writes."""
     import torch
     seen, total, stack = set(), 0, [obj]
     while stack:
