@@ -12,9 +12,15 @@ setup:
 quickstart: setup
 	$(PY) tools/quickstart.py
 
-# the suite, then the built wheel outside the clone (tools/check_wheel.sh)
+# the suite in a random order (pytest-random-order), then the built wheel
+# outside the clone (tools/check_wheel.sh). The order's seed is printed
+# first; `make test SEED=N` replays the order of seed N.
+ifndef SEED
+SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
 test: setup
-	$(PY) -m pytest tests
+	@echo "test order: --random-order-seed=$(SEED) (replay: make test SEED=$(SEED))"
+	$(PY) -m pytest tests --random-order-bucket=global --random-order-seed=$(SEED)
 	bash tools/check_wheel.sh
 
 test-wheel: setup

@@ -1,8 +1,31 @@
-"""Shared fixtures: a small synthetic face set in the real layouts."""
+"""Shared fixtures: a small synthetic face set in the real layouts, and a
+check that no test leaves process-global state changed."""
 import json
 import pathlib
 
 import pytest
+from global_state import GlobalStateLeak, guard, seed_global_rngs
+
+
+def pytest_configure(config) -> None:
+    """The generators seeded before the first session fixture."""
+    seed_global_rngs()
+
+
+@pytest.fixture(autouse=True)
+def no_global_state_leak(request):
+    """Each test starts from seeded global generators; a test that leaves
+    torch's threads, dtype, flush-denormal flag, autocast, deterministic
+    flags or safe globals, matplotlib's backend, the working directory, the
+    environment or ``sys.path`` changed fails, naming what changed
+    (tests/global_state.py). The state is then put back and the
+    generators reseeded, so a fixture set up before the next test, and
+    that test, see the same state whatever ran before."""
+    try:
+        with guard(request.node.nodeid):
+            yield
+    except GlobalStateLeak as leak:
+        pytest.fail(str(leak), pytrace=False)
 
 
 @pytest.fixture(scope='session')

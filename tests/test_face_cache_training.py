@@ -1,6 +1,7 @@
 """Training from the face cache (issue 27): the batched device-side flip,
 a batch from the cache equal to the batch from JPEG with the flips fixed,
 the first stage-1 steps' losses, and the cached configs."""
+import time
 from pathlib import Path
 
 import numpy as np
@@ -136,10 +137,17 @@ def test_cache_batch_equals_jpeg_batch_with_fixed_flips(synthetic_root,
 
 
 def _train(cfg: Config):
+    """Train ``cfg``; the loss of each step.
+
+    A name of its own per run: mmengine keys a runner's MessageHub (and
+    logger) by config name and start time to the second, so two runs of
+    one config started within a second would share one loss history."""
+    cfg.experiment_name = f'{Path(cfg.work_dir).name}_{time.time_ns()}'
     runner = Runner.from_cfg(cfg)
     runner.train()
     losses = runner.message_hub.get_scalar('train/loss')._log_history
     assert runner.iter == STEPS
+    assert len(losses) == STEPS  # this run's steps only
     return [float(v) for v in losses]
 
 
@@ -149,18 +157,23 @@ def test_first_stage1_steps_same_losses(synthetic_root, tmp_path,
     same seed. The only difference is where the flips are drawn (numpy in
     the loader vs the preprocessor's own generator; MAE's masking stream is
     untouched by either): with the JPEG run's flips replayed the losses are
-    equal; with the cache's own flips they part at the first step whose
-    flips differ."""
+    equal; with the cache's own flips the model inputs are equal where the
+    two runs' flips agree and mirrored where they differ, and the losses
+    are equal up to the first step whose flips differ. (Whether a
+    different flip changes that step's loss is not asserted: nothing
+    guarantees it.)"""
     jpeg_cfg, cached_cfg = _stage1_cfgs(synthetic_root, tmp_path)
     draw = BatchFlipSelfSupDataPreprocessor.draw_flips
-    jpeg_flips = []
+    jpeg_flips, jpeg_inputs = [], []
     stock_forward = SelfSupDataPreprocessor.forward
 
     def recording(self, data, training=False):
+        out = stock_forward(self, data, training)
         if training:
             jpeg_flips.append(torch.tensor(
                 [s.flip for s in data['data_samples']]))
-        return stock_forward(self, data, training)
+            jpeg_inputs.append(out['inputs'].clone())
+        return out
 
     monkeypatch.setattr(SelfSupDataPreprocessor, 'forward', recording)
     jpeg_losses = _train(jpeg_cfg)
@@ -173,17 +186,35 @@ def test_first_stage1_steps_same_losses(synthetic_root, tmp_path,
     assert _train(cached_cfg) == jpeg_losses
     assert not replay
 
-    own = []
+    own, own_inputs = [], []
     monkeypatch.undo()
     monkeypatch.setattr(
         BatchFlipSelfSupDataPreprocessor, 'draw_flips',
         lambda self, count: own.append(draw(self, count)) or own[-1])
+    flip_forward = BatchFlipSelfSupDataPreprocessor.forward
+
+    def recording_own(self, data, training=False):
+        out = flip_forward(self, data, training)
+        if training:
+            own_inputs.append(out['inputs'].clone())
+        return out
+
+    monkeypatch.setattr(BatchFlipSelfSupDataPreprocessor, 'forward',
+                        recording_own)
     cached_cfg.work_dir += '_own'
     own_losses = _train(cached_cfg)
+    assert len(own) == len(own_inputs) == STEPS
     same = [torch.equal(a, b) for a, b in zip(own, jpeg_flips)]
     first = same.index(False)  # the two sources do disagree
+    for a, b, flips_a, flips_b in zip(own_inputs, jpeg_inputs, own,
+                                      jpeg_flips):
+        agree = flips_a == flips_b
+        assert torch.equal(a[agree], b[agree])
+        assert torch.equal(a[~agree], b[~agree].flip(-1))
+    differ = ~(own[first] == jpeg_flips[first])
+    assert not torch.equal(own_inputs[first][differ],
+                           jpeg_inputs[first][differ])  # faces mirrored
     assert own_losses[:first] == jpeg_losses[:first]
-    assert own_losses[first] != jpeg_losses[first]
 
 
 STAGE1 = ['sce_mae_deit_t_stage1', 'sce_mae_deit_s_stage1',

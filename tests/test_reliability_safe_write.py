@@ -1,11 +1,12 @@
-"""write_text_atomic: a full disk leaves the old file and no temporary."""
+"""write_text_atomic: a full disk leaves the old file and no temporary, and
+the error says so (tests/test_reliability_disk_full.py: the other writers)."""
 import errno
 import os
 import re
 
 import pytest
 
-from sce_mae_mm.fileio import safe_write, write_text_atomic
+from sce_mae_mm.fileio import DiskFullError, safe_write, write_text_atomic
 
 
 def test_write_text_atomic_writes_and_replaces(tmp_path):
@@ -33,13 +34,19 @@ def test_write_text_atomic_disk_full(tmp_path, monkeypatch, old):
         raise OSError(errno.ENOSPC, 'No space left on device')
 
     monkeypatch.setattr(safe_write.os, 'write', full_disk)
-    with pytest.raises(OSError) as err:
-        write_text_atomic(target, '{"new": 2, "padding": "' + 'x' * 500 +
-                          '"}\n')
+    text = '{"new": 2, "padding": "' + 'x' * 500 + '"}\n'
+    with pytest.raises(DiskFullError) as err:
+        write_text_atomic(target, text)
     monkeypatch.undo()
-    msg = str(err.value)
+    msg = err.value.strerror
     assert err.value.errno == errno.ENOSPC
-    assert f'could not write {target}: No space left on device' in msg
+    assert msg.startswith(f'could not write {target}: no space left on the '
+                          f'device ({len(text)} bytes being written, ')
+    kept = ('the previous file is unchanged' if old else
+            'nothing was written under that name')
+    assert msg.endswith(' free before the write, No space left on device) ('
+                        f'{kept}; no temporary file left behind); free some '
+                        'space or write to another disk')
     if old:
         assert 'previous file is unchanged' in msg
         assert target.read_text() == '{"old": 1}\n'

@@ -2,6 +2,7 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
         [--dump FILE] [--amp] [--show-dir DIR] [--cfg-options k=v ...]
+        [--data-root [LOADER=]PATH ...] [--cfg-string KEY=VALUE ...]
 
 ``--amp`` runs the test loop under autocast: bf16 on a CPU (mmengine's CPU
 autocast), fp16 on a GPU.
@@ -12,6 +13,7 @@ stage-2 one for a detection config) stops with an error naming the file.
 """
 import argparse
 import os.path as osp
+import pickle
 
 from mmengine.config import Config
 from mmengine.device import get_device
@@ -21,7 +23,9 @@ import sce_mae_mm  # noqa: F401  (registers the components)
 from sce_mae_mm.checkpoint import CheckpointError
 from sce_mae_mm.engine import (add_runtime_args, apply_amp, build_tool_runner,
                                flush_denormals, limit_cpu_threads,
-                               load_tool_config, teardown_launcher)
+                               load_tool_config, parse_tool_args,
+                               teardown_launcher)
+from sce_mae_mm.fileio import DiskFullError, write_bytes_atomic
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,7 +40,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--amp', action='store_true', help='enable automatic mixed precision')
     add_runtime_args(parser, 'dir to save the visualised predictions')
-    return parser.parse_args()
+    return parse_tool_args(parser)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -62,12 +66,21 @@ class SaveMetricsHook(Hook):
         self.out_file = out_file
 
     def after_test_epoch(self, runner, metrics=None) -> None:
+        """Written atomically; a full disk is named (``safe_write``)."""
         import mmengine
-        if runner.rank == 0:
-            mmengine.mkdir_or_exist(osp.dirname(osp.abspath(self.out_file)))
-            mmengine.dump({k: float(v) if hasattr(v, '__float__') else v
-                           for k, v in (metrics or {}).items()},
-                          self.out_file)
+        if runner.rank != 0:
+            return
+        mmengine.mkdir_or_exist(osp.dirname(osp.abspath(self.out_file)))
+        values = {k: float(v) if hasattr(v, '__float__') else v
+                  for k, v in (metrics or {}).items()}
+        if self.out_file.endswith(('.pkl', '.pickle')):
+            write_bytes_atomic(self.out_file, pickle.dumps(values),
+                               'the metrics ')
+        else:
+            fmt = osp.splitext(self.out_file)[1].lstrip('.') or 'json'
+            write_bytes_atomic(self.out_file,
+                               mmengine.dump(values, file_format=fmt).encode(),
+                               'the metrics ')
 
 
 def main() -> None:
@@ -81,7 +94,7 @@ def main() -> None:
         runner.register_hook(SaveMetricsHook(args.out), priority='LOWEST')
     try:
         runner.test()
-    except CheckpointError as err:
+    except (CheckpointError, DiskFullError) as err:
         raise SystemExit(f'{args.config}: {err}') from None
     teardown_launcher()
 

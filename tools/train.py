@@ -4,6 +4,7 @@ Same flags as mmpose's ``tools/train.py``::
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--auto-scale-lr] [--cfg-options k=v ...] [--launcher pytorch]
+        [--data-root [LOADER=]PATH ...] [--cfg-string KEY=VALUE ...]
 
 ``--amp`` on a CPU trains under bf16 autocast with fp32 master weights and
 fp32 losses (``CPUBf16OptimWrapper``); on a GPU it is mmengine's
@@ -25,7 +26,8 @@ from sce_mae_mm.engine import (NonFiniteLossError, WorkDirLockedError,
                                add_runtime_args, apply_amp, build_tool_runner,
                                flush_denormals, limit_cpu_threads,
                                load_tool_config, lock_work_dir,
-                               teardown_launcher)
+                               parse_tool_args, teardown_launcher)
+from sce_mae_mm.fileio import DiskFullError
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,7 +52,7 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='scale the learning rate by the actual batch size')
     add_runtime_args(parser, 'dir to save visualised validation outputs')
-    return parser.parse_args()
+    return parse_tool_args(parser)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -90,7 +92,8 @@ def main() -> None:
             lock_work_dir(cfg.work_dir)  # before the runner writes anything
         runner = build_tool_runner(cfg)
         runner.train()
-    except (NonFiniteLossError, WorkDirLockedError, CheckpointError) as err:
+    except (NonFiniteLossError, WorkDirLockedError, CheckpointError,
+            DiskFullError) as err:
         raise SystemExit(f'{args.config}: {err}') from None
     teardown_launcher()
 

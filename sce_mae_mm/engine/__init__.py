@@ -11,8 +11,8 @@ from .pretrained_init import FittingPretrainedInit
 from .runner import SCEMAERunner
 from .tools_utils import (add_runtime_args, build_tool_runner, cpu_budget,
                           enable_visualization, flush_denormals,
-                          limit_cpu_threads, load_tool_config, setup_launcher,
-                          teardown_launcher)
+                          limit_cpu_threads, load_tool_config, parse_tool_args,
+                          setup_launcher, teardown_launcher)
 from .work_dir_lock import WorkDirLockedError, lock_work_dir, unlock_work_dir
 
 __all__ = [

@@ -14,8 +14,9 @@ mmengine's ``Runner`` it
   ``last_checkpoint`` naming a missing file is an error, and so is a bare
   state dict (no ``meta``: not a resume point; the message names the file);
 * writes checkpoints to a temporary name and renames them when complete, so
-  a full disk never leaves a truncated ``epoch_N.pth`` (the error names the
-  path);
+  a full disk never leaves a truncated ``epoch_N.pth``; the error names the
+  path, and a full disk says so with the size being written
+  (:func:`sce_mae_mm.fileio.safe_write.save_atomic`);
 * splits mmpretrain attention's q/k/v with one ``unbind`` (same values, a
   cheaper backward: :mod:`.attention_qkv`);
 * routes attention through the fast path under CPU bf16 (``--amp``) and,
@@ -27,7 +28,6 @@ mmengine's ``Runner`` it
   (a mid-epoch resume continues at the next batch).
 """
 import copy
-import os
 import os.path as osp
 from typing import Callable, Dict, Optional, Union
 
@@ -40,6 +40,7 @@ from mmpose.registry import RUNNERS
 from ..checkpoint import (CheckpointError, check_checkpoint_fits,
                           checkpoint_state_dict, frozen_parts, read_checkpoint,
                           required_parts)
+from ..fileio.safe_write import save_atomic, tensor_bytes
 from .amp import CPUBf16OptimWrapper, install_fast_attention, prepare_cpu_bf16
 from .attention_qkv import install_qkv_unbind
 
@@ -191,18 +192,19 @@ class SCEMAERunner(Runner):
         if file_client_args is not None or '://' in str(out_dir):
             return super().save_checkpoint(out_dir, filename,
                                            file_client_args, *args, **kwargs)
-        final = osp.join(out_dir, filename)
-        tmp_name = f'{filename}.tmp-{os.getpid()}'
-        tmp = osp.join(out_dir, tmp_name)
-        try:
-            super().save_checkpoint(out_dir, tmp_name, None, *args, **kwargs)
-            with open(tmp, 'rb') as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, final)
-        except OSError as err:
-            if osp.exists(tmp):
-                os.remove(tmp)
-            raise OSError(
-                err.errno, f'could not write checkpoint {final}: '
-                f'{err.strerror or err} (nothing was written under that '
-                'name)') from err
+        model = self.model.module if is_model_wrapper(self.model) else (
+            self.model)
+        wrapper = getattr(self, 'optim_wrapper', None)
+
+        def size() -> int:  # model + optimizer tensors: a lower bound
+            parts = [model.state_dict()]
+            if hasattr(wrapper, 'state_dict'):
+                parts.append(wrapper.state_dict())
+            return tensor_bytes(parts)
+
+        save = super().save_checkpoint
+
+        def write(tmp: str) -> None:
+            save(out_dir, osp.basename(tmp), None, *args, **kwargs)
+
+        save_atomic(osp.join(out_dir, filename), write, 'checkpoint ', size)

@@ -3,17 +3,24 @@ import argparse
 import math
 import os
 import os.path as osp
+import sys
+from typing import Optional, Sequence
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
+
+from .tool_overrides import (add_override_args, apply_cfg_strings,
+                             apply_data_roots, check_cfg_options)
 
 
 def add_runtime_args(parser: argparse.ArgumentParser,
                      show_dir_help: str) -> argparse.ArgumentParser:
     """The flags mmpose's train and test tools share: visualisation
     (``--show-dir``, ``--show``, ``--interval``, ``--wait-time``),
-    ``--cfg-options`` and the launcher (``--launcher``, ``--local-rank``)."""
+    ``--cfg-options`` and the launcher (``--launcher``, ``--local-rank``);
+    ours: ``--data-root`` and ``--cfg-string`` (values kept verbatim,
+    ``tool_overrides``)."""
     parser.add_argument('--show-dir', help=show_dir_help)
     parser.add_argument(
         '--show', action='store_true', help='display prediction results')
@@ -25,7 +32,10 @@ def add_runtime_args(parser: argparse.ArgumentParser,
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings in the config, key=value pairs')
+        help='override settings in the config, key=value pairs (mmengine '
+        'removes spaces from the values: for paths use --data-root or '
+        '--cfg-string)')
+    add_override_args(parser)
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -35,15 +45,31 @@ def add_runtime_args(parser: argparse.ArgumentParser,
     return parser
 
 
+def parse_tool_args(parser: argparse.ArgumentParser,
+                    argv: Optional[Sequence[str]] = None
+                    ) -> argparse.Namespace:
+    """``parser.parse_args(argv)`` (default ``sys.argv[1:]``), after
+    stopping with a message where a ``--cfg-options`` value would lose
+    its spaces (``tool_overrides.check_cfg_options``)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    check_cfg_options(argv)
+    return parser.parse_args(argv)
+
+
 def load_tool_config(args: argparse.Namespace) -> Config:
-    """Read ``args.config``, apply ``--cfg-options``, the launcher and the
-    work dir (``--work-dir``, else the config's, else
-    ``./work_dirs/<config name>``), as mmpose's tools do."""
+    """Read ``args.config``, apply ``--cfg-options``, then ``--data-root``
+    and ``--cfg-string`` (verbatim), the launcher and the work dir
+    (``--work-dir``, else the config's, else ``./work_dirs/<config
+    name>``), as mmpose's tools do."""
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    apply_data_roots(cfg, getattr(args, 'data_root', None) or [],
+                     args.config)
+    apply_cfg_strings(cfg, getattr(args, 'cfg_string', None) or [],
+                      args.config)
     cfg.launcher = args.launcher
     setup_launcher(cfg)
     if args.work_dir is not None:

@@ -1,4 +1,6 @@
 """File writing below every other floor (datasets, engine, benchmark)."""
-from .safe_write import write_text_atomic
+from .safe_write import (DiskFullError, save_atomic, torch_save_atomic,
+                         write_bytes_atomic, write_text_atomic)
 
-__all__ = ['write_text_atomic']
+__all__ = ['DiskFullError', 'save_atomic', 'torch_save_atomic',
+           'write_bytes_atomic', 'write_text_atomic']

@@ -5,16 +5,17 @@ points). A learning curve needs checkpoints spaced on a log scale of
 images seen (epochs 1, 2, 4, 8, …), kept for good: this subclass also
 writes the model weights alone (``state_dict`` and ``meta``: epoch,
 iteration, images seen) as ``curve_epoch_{N}.pth`` after each listed
-epoch, atomically. A resumed run that already wrote a file skips it.
+epoch, atomically (a full disk is named: ``safe_write``). A resumed run
+that already wrote a file skips it.
 """
-import os
 import os.path as osp
 from typing import Optional, Sequence
 
-import torch
 from mmengine.hooks import CheckpointHook
 from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
+
+from ...fileio.safe_write import torch_save_atomic
 
 
 @HOOKS.register_module()
@@ -55,14 +56,6 @@ class CurveCheckpointHook(CheckpointHook):
         meta = dict(epoch=epoch, iter=runner.iter)
         if self.images_per_epoch:
             meta['images_seen'] = epoch * self.images_per_epoch
-        tmp = f'{path}.tmp-{os.getpid()}'
-        try:
-            torch.save(dict(state_dict=model.state_dict(), meta=meta), tmp)
-            os.replace(tmp, path)
-        except OSError as err:
-            if osp.exists(tmp):
-                os.remove(tmp)
-            raise OSError(err.errno, f'could not write the learning-curve '
-                          f'checkpoint {path}: {err.strerror or err}') \
-                from err
+        torch_save_atomic(dict(state_dict=model.state_dict(), meta=meta),
+                          path, 'the learning-curve checkpoint ')
         runner.logger.info(f'learning-curve checkpoint {path} ({meta})')
