@@ -228,4 +228,3 @@ def export_onnx(config: Union[str, Config], checkpoint: str, out: str,
     onnx.checker.check_model(model)
     onnx.save(model, out)
     return out
-

@@ -27,6 +27,6 @@ __all__ = [
     'FittingPretrainedInit', 'SCEMAERunner', 'WorkDirLockedError',
     'add_runtime_args', 'build_tool_runner', 'cpu_budget',
     'enable_visualization', 'flush_denormals', 'limit_cpu_threads',
-    'load_tool_config',
+    'load_tool_config', 'parse_tool_args',
     'lock_work_dir', 'setup_launcher', 'teardown_launcher', 'unlock_work_dir'
 ]
