@@ -15,8 +15,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sce_mae_mm.apis import (extract_descriptors, init_detector,
-                             init_matcher, predict_landmarks)
+from sce_mae_mm.apis import (extract_descriptors, init_detector, init_matcher,
+                             predict_landmarks)
 from sce_mae_mm.checkpoint import CheckpointError
 from sce_mae_mm.deploy.evaluate import evaluate
 from sce_mae_mm.deploy.export import export_onnx
