@@ -222,7 +222,11 @@ def test_config_pipelines_through_mmpose(synthetic_root, name, sub, k):
     assert tuple(out['inputs'].shape) == (3, side, side)
     labels = out['data_samples'].gt_instance_labels.keypoint_labels
     assert tuple(labels.shape) == (1, k, 2)
-    test = DATASETS.build(cfg.test_dataloader.dataset)
+    # the test pipeline makes no targets (inference on unlabelled images);
+    # the same crop with the training pipeline's targets gives the labels
+    assert 'GenerateTarget' not in [t['type'] for t in cfg.test_pipeline]
+    test = DATASETS.build(dict(cfg.test_dataloader.dataset,
+                               pipeline=cfg.train_pipeline))
     metric = METRICS.build(cfg.test_evaluator)
     metric.dataset_meta = test.metainfo
     samples = []
