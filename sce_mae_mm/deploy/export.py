@@ -119,10 +119,13 @@ def graph_kind(cfg: Config) -> str:
 
 
 def _normalisation(cfg: Config) -> Dict[str, object]:
+    """The data preprocessor's mean / std (the configs take them from
+    ``configs/_base_/datasets/face_normalisation.py``); without them the
+    preprocessors do not normalise: mean 0, std 1."""
     pre = cfg.model.get('data_preprocessor') or {}
-    from ..models.pose_estimators.matcher import FACE_MEAN, FACE_STD
-    return dict(mean=[float(v) for v in pre.get('mean', FACE_MEAN)],
-                std=[float(v) for v in pre.get('std', FACE_STD)])
+    mean, std = pre.get('mean'), pre.get('std')
+    return dict(mean=[float(v) for v in (mean or (0., 0., 0.))],
+                std=[float(v) for v in (std or (1., 1., 1.))])
 
 
 def build_graph(config: Union[str, Config], checkpoint: str,
