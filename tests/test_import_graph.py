@@ -16,7 +16,7 @@ FLOORS = (
     {'version', 'fileio', 'dtypes', 'registry', 'checkpoint'},
     {'datasets'},
     {'models', 'evaluation'},
-    {'engine', 'visualization', 'apis'},
+    {'engine', 'visualization', 'apis', 'deploy'},
     {'benchmark', 'studies'},
 )
 

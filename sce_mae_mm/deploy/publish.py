@@ -139,8 +139,8 @@ def publish_checkpoint(in_file: str, out_file: str,
     text = _config_text(ckpt, config)
     if text is not None:
         meta['cfg'] = text
-    import sce_mae_mm
-    meta['sce_mae_mm_version'] = sce_mae_mm.__version__
+    from ..version import __version__
+    meta['sce_mae_mm_version'] = __version__
     meta['published_from'] = osp.basename(in_file)
     out = dict(meta=to_plain(meta, f'{in_file} meta'), state_dict=state)
     root, ext = osp.splitext(out_file)
