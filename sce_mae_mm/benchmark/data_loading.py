@@ -96,8 +96,21 @@ def bench_data(config: str, data_root: str, cache: str, batch: int = 512,
         needed for each of :data:`TARGETS`, ``one_worker`` images/s; and
         ``ratio`` (cache / JPEG per core, paired median).
     """
+    threads = torch.get_num_threads(), cv2.getNumThreads()
     cv2.setNumThreads(0)
     torch.set_num_threads(1)
+    try:
+        return _bench_data(config, data_root, cache, batch, reps,
+                           worker_steps, echo)
+    finally:  # the caller's thread counts, as they were
+        torch.set_num_threads(threads[0])
+        cv2.setNumThreads(threads[1])
+
+
+def _bench_data(config: str, data_root: str, cache: str, batch: int,
+                reps: int, worker_steps: int,
+                echo: Callable[[str], None]) -> Dict:
+    """The body of :func:`bench_data`, on one thread."""
     _, jpeg, cached = build_pair(config, data_root, cache)
     datasets = dict(jpeg=jpeg, cache=cached)
     secs = per_core_rates(datasets, batch, reps)
