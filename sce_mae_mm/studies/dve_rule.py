@@ -5,38 +5,34 @@ at a time and all together, on one quick start's descriptors.
         --data data/synthetic [--seed 0]
 
 For raw MAE features and the SCE-MAE projector of the quick start's stage-2
-checkpoint, the MAFL matching test is run (``tools/test.py``) under
+checkpoint, the MAFL matching test is scored under
 
 - ``ours``: per-pixel argmax of cosine similarity, source resampled once;
 - ``grid``: DVE's grid argmax alone (prediction = cell x stride);
 - ``dot``: DVE's raw dot product alone;
 - ``twice``: DVE's source resampled twice alone (the pipeline's warp);
-- ``dve``: all three (``protocol='dve'``, the pipeline resampling twice).
+- ``dve``: all three (DVE's rule).
 
-Every variant writes its per-pair errors; each other variant is compared
-with ``ours`` on the same pairs (``{g}_minus_ours``) and with the
-same-location baseline (``{g}_minus_baseline``), each with its 95 %
-bootstrap interval. The table goes to ``WORK_DIR/dve_rule/dve_rule.md``.
-Finished variants are skipped when the command is run again.
+All five come from one pass of descriptors per feature kind
+(:func:`..rule_variants.score_rules`: the targets are the same images
+under every rule, only the source differs under ``twice``), each scored
+by the config's own metric, so every variant's keys are those
+``tools/test.py`` writes with that rule. Each variant is compared with
+``ours`` on the same pairs (``{g}_minus_ours``) and with the same-location
+baseline (``{g}_minus_baseline``), each with its 95 % bootstrap interval.
+The table goes to ``WORK_DIR/dve_rule/dve_rule.md``. A feature kind whose
+five ``metrics.json`` exist is skipped when the command is run again.
 """
 import argparse
 import json
 import os.path as osp
-import subprocess
 import sys
 from typing import Dict, List, Optional
 
-from ..benchmark.quickstart_steps import PY, ROOT, SYN, TEST, last_checkpoint
+from ..benchmark.quickstart_steps import ROOT, SYN, last_checkpoint
 from ..benchmark.tables import fmt_ci, markdown_lines
+from .rule_variants import RULES as VARIANTS
 
-#: variant -> (matcher options, source resampling of the pipeline)
-VARIANTS = {
-    'ours': ([], 'once'),
-    'grid': (['model.argmax=grid'], 'once'),
-    'dot': (['model.similarity=dot'], 'once'),
-    'twice': (['model.source_resample=twice'], 'twice'),
-    'dve': (['model.protocol=dve'], 'twice'),
-}
 FEATURES = {'raw': 'raw_mae', 'sce': 'sce_mae'}
 
 
@@ -49,37 +45,32 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--seed', type=int, default=0,
                    help="the quick start's seed (for the table's title)")
     p.add_argument('--arch', choices=('t', 's'), default='t')
+    p.add_argument('--amp', action='store_true',
+                   help='bf16 autocast (as the quick start where it ran '
+                   'with bf16)')
     return p.parse_args(argv)
 
 
-def run_variant(args: argparse.Namespace, ckpt: str, kind: str,
-                variant: str) -> Dict[str, float]:
-    """``tools/test.py`` of one (features, variant); its metrics."""
-    out_dir = osp.join(args.work_dir, 'dve_rule', f'{kind}_{variant}')
-    out = osp.join(out_dir, 'metrics.json')
-    if not osp.isfile(osp.join(ROOT, out)):
-        model_opts, resample = VARIANTS[variant]
-        ours = osp.join(args.work_dir, 'dve_rule', f'{kind}_ours',
-                        'per_pair_errors.npz')
-        evaluator = [f'test_evaluator.0.per_pair_file='
-                     f'{osp.join(out_dir, "per_pair_errors.npz")}']
-        if variant != 'ours':
-            evaluator += [f'test_evaluator.0.reference_file={ours}',
-                          'test_evaluator.0.reference_name=ours']
-        cfg = (f'{SYN}/{FEATURES[kind]}_deit_{args.arch}_mafl_matching_'
-               'synthetic.py')
-        cmd = [PY, TEST, cfg, ckpt, '--out', out, '--work-dir', out_dir,
-               '--cfg-options', *model_opts, *evaluator,
-               'test_dataloader.dataset.pipeline.0.source_resample='
-               f'{resample}',
-               'test_dataloader.dataset.data_root='
-               f'{osp.join(args.data, "celeba")}']
-        print(f'\n=== {kind} {variant}\n$ {" ".join(cmd)}', flush=True)
-        if subprocess.run(cmd, cwd=ROOT).returncode != 0:
-            sys.exit(f'dve_rule: {kind} {variant} failed; command: '
-                     f'{" ".join(cmd)}')
-    with open(osp.join(ROOT, out)) as f:
-        return json.load(f)
+def run_kind(args: argparse.Namespace, ckpt: str,
+             kind: str) -> Dict[str, Dict[str, float]]:
+    """Every variant's metrics for one feature kind (scored unless all
+    five were written by an earlier run)."""
+    from .rule_variants import score_rules
+    out_root = osp.join(ROOT, args.work_dir, 'dve_rule', kind)
+    files = {v: osp.join(out_root, v, 'metrics.json') for v in VARIANTS}
+    if all(osp.isfile(f) for f in files.values()):
+        results = {}
+        for variant, path in files.items():
+            with open(path) as f:
+                results[variant] = json.load(f)
+        return results
+    cfg = osp.join(SYN, f'{FEATURES[kind]}_deit_{args.arch}_mafl_matching_'
+                   'synthetic.py')
+    print(f'\n=== {kind}: {", ".join(VARIANTS)} on one pass ({cfg})',
+          flush=True)
+    return score_rules(cfg, ckpt, osp.join(ROOT, args.data, 'celeba'),
+                       out_root, amp=args.amp,
+                       echo=lambda line: print(line, flush=True))
 
 
 def table(results: Dict[str, Dict[str, Dict]], seed: int) -> str:
@@ -111,8 +102,7 @@ def main(argv: Optional[List[str]] = None) -> str:
     if ckpt is None:
         sys.exit(f'dve_rule: no stage-2 checkpoint in {args.work_dir}/stage2;'
                  ' run tools/quickstart.py first')
-    results = {kind: {v: run_variant(args, ckpt, kind, v) for v in VARIANTS}
-               for kind in FEATURES}
+    results = {kind: run_kind(args, ckpt, kind) for kind in FEATURES}
     text = table(results, args.seed)
     path = osp.join(ROOT, args.work_dir, 'dve_rule', 'dve_rule.md')
     with open(path, 'w') as f:
