@@ -30,9 +30,9 @@ def _ctx(**kwargs):
 
 # ------------------------------------------------------------ plan
 @pytest.mark.parametrize('grid,counts', [
-    ('reduced', dict(baselines=3, components=3, drop_rate=3,
+    ('reduced', dict(baselines=3, components=4, drop_rate=3,
                      cluster_layer=3, num_clusters=2, correspondence=3)),
-    ('full', dict(baselines=3, components=3, drop_rate=11,
+    ('full', dict(baselines=3, components=4, drop_rate=11,
                   cluster_layer=12, num_clusters=4, correspondence=4)),
 ])
 def test_study_rows_grids(grid, counts):
@@ -73,12 +73,23 @@ def test_commands():
     assert test[test.index('--out') + 1] == \
         '/w/deit-t/layer_00/eval/drop_0.25.json'
     assert test[-2:] == ['model.drop_rate=0.25', 'model.stride=4']
+    # each evaluation keeps its per-pair / per-face errors beside its json
+    assert ('test_evaluator.0.per_pair_file=/w/deit-t/layer_00/eval/'
+            'drop_0.25_per_pair.npz') in test
     det = plan.Evaluation('det_mafl', kind='detection')
     train, test = plan.detection_commands(ctx, variant, det, '/s2.pth',
                                           '/det.pth')
     assert 'model.head.in_channels=256' in train
     assert 'model.init_cfg.checkpoint=/s2.pth' in train
     assert test[3] == '/det.pth' and 'model.head.in_channels=256' in test
+    assert test[-1] == ('test_evaluator.per_image_file=/w/deit-t/layer_00/'
+                        'eval/det_mafl_per_image.npz')
+    assert not any('per_image_file' in o for o in train)
+    # the stride-8 reference of the cover-and-stride claim: stride 8 last
+    stride8 = plan.study_rows('components', ctx)[-1]
+    test = plan.matching_command(ctx, stride8.variant,
+                                 stride8.evals['matching'], '/c')
+    assert stride8.variant == plan.SCE_MAE and test[-1] == 'model.stride=8'
     real = plan.stage2_config('lead', 'deit-s', synthetic=False)
     assert real == 'configs/baselines/lead_deit_s_stage2.py'
     # CL's own projector: its own matching config, CLDistiller in detection
@@ -230,9 +241,9 @@ def test_run_study_end_to_end_with_stand_in_tools(tmp_path, monkeypatch,
     # 4 stage-2 models (sce_mae, clustering_cl, cl, lead), each trained once
     assert sum(c.startswith('train.py') and 'stage2' in c
                for c in calls) == 4
-    # matching: raw + clustering + ours + 2 drop rates + cl + lead = 7,
-    # detection: 3 regressors trained and tested
-    assert sum('matching' in c.split()[1] for c in calls) == 7
+    # matching: raw + clustering + ours + stride 8 + 2 drop rates + cl +
+    # lead = 8, detection: 3 regressors trained and tested
+    assert sum('matching' in c.split()[1] for c in calls) == 8
     assert sum(c.startswith('train.py') and 'mafl_synthetic' in c
                for c in calls) == 3
     out = capsys.readouterr().out

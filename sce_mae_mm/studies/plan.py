@@ -14,7 +14,12 @@ Work-dir layout (``ARCH`` = deit-t / deit-s / deit-b)::
     WORK/ARCH/VARIANT/                stage-2 training (tools/train.py)
     WORK/ARCH/VARIANT/det_DATASET/    detection regressor training
     WORK/ARCH/VARIANT/eval/NAME.json  test metrics (tools/test.py --out)
+    WORK/ARCH/VARIANT/eval/NAME_per_pair.npz   matching: each pair's error
+    WORK/ARCH/VARIANT/eval/NAME_per_image.npz  detection: each face's NME
     WORK/ARCH/VARIANT/eval/NAME/      test work dir (logs)
+
+The per-pair / per-image files (:func:`per_unit_path`) are what
+:mod:`.judge` compares two variants on, unit by unit.
 """
 import os.path as osp
 import shlex
@@ -161,8 +166,13 @@ def baselines_rows(ctx: Context) -> List[Row]:
 
 
 def components_rows(ctx: Context) -> List[Row]:
-    """Table 4: raw MAE features, + clustering, + clustering + LCR."""
+    """Table 4: raw MAE features, + clustering, + clustering + LCR; and
+    SCE-MAE matched on the plain stride-8 token map (no cover-and-stride,
+    the claim of Section 3)."""
     raw = _matching('matching_backbone', (('model.descriptor', 'backbone'), ))
+    # test_options come last: stride 8 even with --matching-stride
+    stride8 = Evaluation(name='matching_stride8',
+                         test_options=(('model.stride', 8), ))
     return [
         Row('raw', 'MAE last layer (raw features)', SCE_MAE,
             dict(matching=raw)),
@@ -171,6 +181,8 @@ def components_rows(ctx: Context) -> List[Row]:
             dict(matching=_matching())),
         Row('lcr', '+ clustering + LCR (SCE-MAE)', SCE_MAE,
             dict(matching=_matching())),
+        Row('stride8', 'SCE-MAE, stride-8 map (no cover-and-stride)',
+            SCE_MAE, dict(matching=stride8)),
     ]
 
 
@@ -272,6 +284,17 @@ def eval_paths(ctx: Context, variant: Variant,
     return osp.join(base, f'{ev.name}.json'), osp.join(base, ev.name)
 
 
+def per_unit_path(ctx: Context, variant: Variant, ev: Evaluation) -> str:
+    """The evaluation's per-unit errors beside its metrics:
+    ``eval/NAME_per_pair.npz`` (matching, written by
+    ``MAFLMatchingMetric(per_pair_file=...)``) or
+    ``eval/NAME_per_image.npz`` (detection, ``InputFrameNME(
+    per_image_file=...)``)."""
+    unit = 'pair' if ev.kind == 'matching' else 'image'
+    return osp.join(variant_dir(ctx, variant), 'eval',
+                    f'{ev.name}_per_{unit}.npz')
+
+
 def detection_dir(ctx: Context, variant: Variant, ev: Evaluation) -> str:
     """Work dir of a detection regressor's training."""
     return osp.join(variant_dir(ctx, variant), f'det_{ev.dataset}')
@@ -304,7 +327,9 @@ def matching_command(ctx: Context, variant: Variant, ev: Evaluation,
                      checkpoint: str) -> List[str]:
     """``tools/test.py`` command of a matching evaluation."""
     out, work = eval_paths(ctx, variant, ev)
-    options = list(ev.options)
+    # the matching configs' test_evaluator is a list, MAFLMatchingMetric 1st
+    options = [('test_evaluator.0.per_pair_file',
+                per_unit_path(ctx, variant, ev))] + list(ev.options)
     if ctx.matching_stride is not None:
         options.append(('model.stride', int(ctx.matching_stride)))
     options += list(ev.test_options)
@@ -343,7 +368,9 @@ def detection_commands(ctx: Context, variant: Variant, ev: Evaluation,
     test = _with_options(
         [ctx.python, _tool('test.py'), config, det_checkpoint, '--work-dir',
          test_work, '--out', out],
-        tuple(options) + tuple(ev.test_options))
+        tuple(options) + tuple(ev.test_options) +
+        (('test_evaluator.per_image_file', per_unit_path(ctx, variant, ev)),
+         ))  # the detection configs' test_evaluator: one InputFrameNME
     return train, test
 
 

@@ -28,6 +28,7 @@ from sce_mae_mm.datasets.transforms.dve_crop import (apply_affine,
                                                      dve_crop_matrix)
 from sce_mae_mm.dtypes import as_float64_array
 from sce_mae_mm.evaluation.functional.bootstrap import bootstrap_ci, ratio_ci
+from sce_mae_mm.evaluation.functional.per_pair import save_per_unit
 
 _WHERE = 'InputFrameNME'
 
@@ -186,6 +187,14 @@ class InputFrameNME(BaseMetric):
             (``n_resamples``, ``method``, ``seed``, ``confidence``; faces
             resampled, see :mod:`sce_mae_mm.evaluation.functional.bootstrap`);
             None: no intervals.
+        per_image_file (str, optional): write each face's NME there
+            (``.npz``, :func:`~sce_mae_mm.evaluation.functional.per_pair.
+            save_per_unit`): ``image_id`` (N,) (the sample's ``img_path``,
+            else its ``img_id``, else its order), ``{key}`` (N,) the
+            per-face NME (percent, mean over its counted points) of
+            ``NME``, the original-frame key and the mean-shape key, and
+            ``points`` (N,) each face's counted points; two runs on the
+            same test faces are then compared face by face.
         collect_device, prefix: see mmengine's ``BaseMetric``.
     """
 
@@ -199,9 +208,11 @@ class InputFrameNME(BaseMetric):
                  mean_shape_key: str = 'NME_mean_shape',
                  ci: Optional[dict] = dict(n_resamples=2000, method='BCa',
                                            seed=0),
+                 per_image_file: Optional[str] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
+        self.per_image_file = per_image_file
         if len(keypoint_indices) != 2:
             raise ValueError(f'{_WHERE}: keypoint_indices must name two '
                              f'landmarks, got {keypoint_indices}')
@@ -239,8 +250,9 @@ class InputFrameNME(BaseMetric):
             vis = vis.reshape(-1) > 0
             args = (sample['input_center'], sample['input_scale'],
                     sample['input_size'])
+            image_id = sample.get('img_path', sample.get('img_id'))
             self.results.append(
-                dict(pred=pred, gt=gt, visible=vis,
+                dict(image_id=image_id, pred=pred, gt=gt, visible=vis,
                      pred_in=to_input_frame(pred, *args),
                      gt_in=to_input_frame(gt, *args)))
 
@@ -249,7 +261,8 @@ class InputFrameNME(BaseMetric):
         each with its interval (``{key}_ci_low`` / ``_ci_high``), and
         ``NME_minus_mean_shape`` and ``NME_over_mean_shape`` (paired over
         the same faces) with theirs."""
-        stack = {k: np.stack([r[k] for r in results]) for k in results[0]}
+        stack = {k: np.stack([r[k] for r in results]) for k in results[0]
+                 if k != 'image_id'}
         idx = self.keypoint_indices
         per_image = {
             'NME': per_image_nme(stack['pred_in'], stack['gt_in'],
@@ -274,7 +287,21 @@ class InputFrameNME(BaseMetric):
                 f'{_WHERE}: no mean training shape set, so no '
                 f'{self.mean_shape_key!r}; add MeanShapeBaselineHook to '
                 'custom_hooks or give mean_shape / mean_shape_dataset')
+        if self.per_image_file:
+            self._save_per_image(results, per_image)
         return self._with_intervals(per_image)
+
+    def _save_per_image(
+            self, results: List[dict],
+            per_image: Dict[str, Tuple[np.ndarray, np.ndarray]]) -> None:
+        """Write ``per_image_file`` (see the class docstring)."""
+        ids = [r.get('image_id') for r in results]
+        if any(i is None for i in ids):
+            ids = list(range(len(results)))
+        errors = {key: nme for key, (nme, _) in per_image.items()}
+        errors['points'] = per_image['NME'][1]
+        save_per_unit(self.per_image_file, np.asarray(ids), errors,
+                      'image_id')
 
     def _with_intervals(
             self, per_image: Dict[str, Tuple[np.ndarray, np.ndarray]]
