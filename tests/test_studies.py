@@ -213,6 +213,9 @@ FAKE_TOOL = '''\
             f.write(ckpt)
     else:
         out = args[args.index('--out') + 1]
+        for opt in opts:  # the per-pair / per-image errors
+            if opt.startswith('test_evaluator.') and '_file=' in opt:
+                open(opt.split('=', 1)[1], 'w').close()
         if 'detection' in args[0] or 'mafl_synthetic' in args[0]:
             metrics = {'NME': 4.5}
         else:
@@ -263,6 +266,12 @@ def test_run_study_end_to_end_with_stand_in_tools(tmp_path, monkeypatch,
     run_study.main(argv)
     assert log.read_text().splitlines() == calls
     assert '# reuse' in capsys.readouterr().out
+    # an evaluation without its per-pair errors (an older run) is redone
+    (work / 'deit-t' / 'sce_mae' / 'eval' /
+     'matching_stride8_per_pair.npz').unlink()
+    run_study.main(argv)
+    again = log.read_text().splitlines()[len(calls):]
+    assert len(again) == 1 and 'matching_stride8.json' in again[0]
 
 
 def test_run_study_failure_names_the_log(tmp_path):

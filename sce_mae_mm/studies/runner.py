@@ -203,9 +203,13 @@ class Runner:
 
     def evaluate(self, ctx: plan.Context, variant: plan.Variant,
                  ev: plan.Evaluation, checkpoint: str) -> Optional[dict]:
-        """Run an evaluation unless done; return its metrics."""
+        """Run an evaluation unless done (its metrics and its per-unit
+        errors, :func:`plan.per_unit_path`, both written); return its
+        metrics."""
         out, work = plan.eval_paths(ctx, variant, ev)
-        if osp.isfile(out) and not self.force and out not in self.done:
+        finished = osp.isfile(out) and osp.isfile(
+            plan.per_unit_path(ctx, variant, ev))
+        if finished and not self.force and out not in self.done:
             print(f'# reuse {out}', flush=True)
         elif out not in self.done:
             if ev.kind == 'matching':
