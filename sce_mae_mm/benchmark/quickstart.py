@@ -139,14 +139,17 @@ def stage1_plan(args: argparse.Namespace) -> Dict[str, int]:
 
 
 def report(args: argparse.Namespace, match: Dict, det: Dict[str, Dict],
-           seconds: float) -> str:
-    """The results tables and the checks, as markdown."""
+           seconds: float, resumed: bool = False) -> str:
+    """The results tables and the checks, as markdown (``seconds``: the
+    steps' total, earlier invocations included where ``resumed``)."""
     raw, sce = match['raw'], match['sce']
     size = getattr(args, 'profile', 'long' if args.long else 'short')
     lines = [
         f'Synthetic faces: {args.num} (seed {args.seed}), '
         f'DeiT-{getattr(args, "arch", "t").upper()}, {size} '
-        f'run, {seconds / 60:.1f} min.', '',
+        f'run, {seconds / 60:.1f} min'
+        f'{" (resumed: earlier invocations included)" if resumed else ""}.',
+        '',
         '**MAFL landmark matching** (mean error, px in the 70-px frame; '
         'lower is better; ours: per-pixel argmax of cosine similarity, '
         "DVE rule: argmax on the feature grid, dot product, as DVE's "
@@ -282,7 +285,8 @@ def run(args: argparse.Namespace) -> Optional[str]:
     times = timings(args, steps, total)
     write_text(osp.join(ROOT, wd, 'timings.json'),
                json.dumps(times, indent=1))
-    table = '\n'.join([report(args, match, det, total), *curve])
+    table = '\n'.join([report(args, match, det, times['total_s'],
+                              times['resumed']), *curve])
     table += '\n\n**Where the time went** (`timings.json`)\n\n' + '\n'.join(
         tables.timings_rows(times))
     write_text(osp.join(ROOT, wd, 'results.md'), table + '\n')
