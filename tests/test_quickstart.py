@@ -344,6 +344,6 @@ def test_readme_tables_have_the_readme_layout():
     for line in text.splitlines():
         if line.startswith(('| features', '| dataset', '|---')):
             assert line in readme, line
-    assert '| AFLW_R | 20.00 | 5.00 | 5.54 |' in text
+    assert '| AFLW_R | 20.00 | 5.00 | 0.25 | 5.54 |' in text
     assert '| SCE-MAE (stage 2 projector) | 1.00 | 9.00 | 2.00 | 9.50 | ' \
         '0.47 / 1.99 |' in text

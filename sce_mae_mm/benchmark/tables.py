@@ -218,6 +218,7 @@ def readme_tables(raw: Dict, sce: Dict, det: Dict[str, Dict]) -> str:
                       pair_text(PAPER_MATCHING[ref])])
     heads = [[DETECTION[key][0].split(' ')[0],
               fmt_ci(metrics, 'NME_mean_shape'), fmt_ci(metrics, 'NME'),
+              fmt_ci(with_point_differences(metrics), 'NME_over_mean_shape'),
               f'{DETECTION[key][1]:.2f}'] for key, metrics in det.items()]
     return '\n'.join([
         '**MAFL landmark matching** (mean error, px in the 70-px frame; '
@@ -228,7 +229,8 @@ def readme_tables(raw: Dict, sce: Dict, det: Dict[str, Dict]) -> str:
         '**Landmark detection** (NME %, inter-ocular, 96-px input frame; '
         'lower is better)', '',
         *markdown_lines(['dataset', 'mean-shape baseline', 'SCE-MAE head',
-                         'paper (real data, DeiT-T)'], heads)])
+                         'head / mean shape', 'paper (real data, DeiT-T)'],
+                        heads)])
 
 
 # ------------------------------------------------------- learning curve
