@@ -102,6 +102,9 @@ def main(argv: Optional[List[str]] = None) -> str:
     if ckpt is None:
         sys.exit(f'dve_rule: no stage-2 checkpoint in {args.work_dir}/stage2;'
                  ' run tools/quickstart.py first')
+    if not args.amp:  # as tools/test.py: fp32 kernels flush subnormals
+        from ..engine import flush_denormals
+        flush_denormals()
     results = {kind: run_kind(args, ckpt, kind) for kind in FEATURES}
     text = table(results, args.seed)
     path = osp.join(ROOT, args.work_dir, 'dve_rule', 'dve_rule.md')
