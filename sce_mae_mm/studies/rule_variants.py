@@ -21,7 +21,7 @@ import json
 import os
 import os.path as osp
 from contextlib import nullcontext
-from typing import Callable, Dict, List, NamedTuple, Optional
+from typing import Callable, Dict, List, Optional
 
 import torch
 from mmengine.config import Config
@@ -32,25 +32,17 @@ from torch.utils.data import DataLoader
 
 from ..apis import init_matcher
 from ..evaluation.functional.matching import match_landmarks
+from ..evaluation.functional.matching_rules import DVE_RULE, MatchingRule
 from ..fileio import write_text_atomic
-
-GROUPS = ('same', 'diff')
-
-
-class Rule(NamedTuple):
-    """One scoring rule: the argmax, the similarity, the source image."""
-    argmax: str
-    similarity: str
-    source_resample: str
-
+from ..models.pose_estimators.matcher import GROUPS
 
 #: DVE's three differences one at a time and all together
 RULES = {
-    'ours': Rule('pixel', 'cosine', 'once'),
-    'grid': Rule('grid', 'cosine', 'once'),
-    'dot': Rule('pixel', 'dot', 'once'),
-    'twice': Rule('pixel', 'cosine', 'twice'),
-    'dve': Rule('grid', 'dot', 'twice'),
+    'ours': MatchingRule(),
+    'grid': MatchingRule(argmax='grid'),
+    'dot': MatchingRule(similarity='dot'),
+    'twice': MatchingRule(source_resample='twice'),
+    'dve': DVE_RULE,
 }
 
 
