@@ -1,5 +1,6 @@
 """The quick start's tables and checks, and the learning-curve figure."""
 import argparse
+import os
 from pathlib import Path
 
 import pytest
@@ -347,3 +348,26 @@ def test_readme_tables_have_the_readme_layout():
     assert '| AFLW_R | 20.00 | 5.00 | 0.25 | 5.54 |' in text
     assert '| SCE-MAE (stage 2 projector) | 1.00 | 9.00 | 2.00 | 9.50 | ' \
         '0.47 / 1.99 |' in text
+
+
+def test_matching_step_shares_one_backbone_cache(tmp_path, monkeypatch):
+    """Raw MAE and SCE-MAE matching name the same backbone cache, raw MAE
+    first (it writes, SCE-MAE reads); the folder is gone afterwards."""
+    qs = _quickstart()
+    args = qs.parse_args(['--work-dir', str(tmp_path), '--fp32'])
+    steps = qs.Steps(args, bf16=False)
+    seen = []
+
+    def fake_test(config, ckpt, out, title, step, loaders, options=()):
+        cache = [o for o in options if o.startswith('model.backbone_cache=')]
+        assert len(cache) == 1
+        folder = cache[0].partition('=')[2]
+        os.makedirs(folder, exist_ok=True)  # what the run would write
+        seen.append((os.path.basename(config), folder))
+        return {}
+
+    monkeypatch.setattr(steps, 'test', fake_test)
+    assert set(steps.matching('s2.pth', str(tmp_path))) == {'raw', 'sce'}
+    assert [c.split('_deit')[0] for c, _ in seen] == ['raw_mae', 'sce_mae']
+    assert seen[0][1] == seen[1][1]
+    assert not os.path.exists(seen[0][1])

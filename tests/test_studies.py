@@ -105,6 +105,12 @@ def test_commands():
                                          r_inatt_inatt=2.)
     assert plan.format_options([('a', True), ('b', None), ('c', 2.0)]) == [
         'a=True', 'b=None', 'c=2.0']
+    assert not any('backbone_cache' in o for o in test)
+    # every matching evaluation of one stage 1 names the same cache
+    cached = _ctx(backbone_cache='/w/cache')
+    for ev in (plan.Evaluation('matching'), stride8.evals['matching']):
+        test = plan.matching_command(cached, cl, ev, '/c')
+        assert 'model.backbone_cache=/w/cache' in test
 
 
 def test_plan_bad_input():

@@ -21,11 +21,15 @@ by the config's own metric, so every variant's keys are those
 ``ours`` on the same pairs (``{g}_minus_ours``) and with the same-location
 baseline (``{g}_minus_baseline``), each with its 95 % bootstrap interval.
 The table goes to ``WORK_DIR/dve_rule/dve_rule.md``. A feature kind whose
-five ``metrics.json`` exist is skipped when the command is run again.
+five ``metrics.json`` exist is skipped when the command is run again. Both
+kinds read one frozen backbone: raw MAE writes its outputs to
+``WORK_DIR/dve_rule/backbone_cache`` (``LandmarkMatcher``'s
+``backbone_cache``), SCE-MAE reads them; the folder is removed at the end.
 """
 import argparse
 import json
 import os.path as osp
+import shutil
 import sys
 from typing import Dict, List, Optional
 
@@ -68,8 +72,10 @@ def run_kind(args: argparse.Namespace, ckpt: str,
                    'synthetic.py')
     print(f'\n=== {kind}: {", ".join(VARIANTS)} on one pass ({cfg})',
           flush=True)
+    cache = osp.join(ROOT, args.work_dir, 'dve_rule', 'backbone_cache')
     return score_rules(cfg, ckpt, osp.join(ROOT, args.data, 'celeba'),
                        out_root, amp=args.amp,
+                       cfg_options={'model.backbone_cache': cache},
                        echo=lambda line: print(line, flush=True))
 
 
@@ -106,6 +112,8 @@ def main(argv: Optional[List[str]] = None) -> str:
         from ..engine import flush_denormals
         flush_denormals()
     results = {kind: run_kind(args, ckpt, kind) for kind in FEATURES}
+    shutil.rmtree(osp.join(ROOT, args.work_dir, 'dve_rule', 'backbone_cache'),
+                  ignore_errors=True)
     text = table(results, args.seed)
     path = osp.join(ROOT, args.work_dir, 'dve_rule', 'dve_rule.md')
     with open(path, 'w') as f:

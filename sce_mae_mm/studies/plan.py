@@ -115,6 +115,8 @@ class Context:
         stage2_epochs: override of the stage-2 epochs (None: config's).
         det_epochs: override of the regressor epochs (None: config's).
         matching_stride: override of the matching cover-and-stride stride.
+        backbone_cache: ``LandmarkMatcher``'s ``backbone_cache`` folder of
+            the matching evaluations (None: the backbone runs every time).
         datasets: detection datasets of the baselines study.
         aflw_rc: corrected AFLW_R test keypoints (.mat) for AFLW_RC.
     """
@@ -127,6 +129,7 @@ class Context:
     stage2_epochs: Optional[int] = None
     det_epochs: Optional[int] = None
     matching_stride: Optional[int] = None
+    backbone_cache: Optional[str] = None
     datasets: Tuple[str, ...] = ('mafl', )
     aflw_rc: Optional[str] = None
 
@@ -332,6 +335,8 @@ def matching_command(ctx: Context, variant: Variant, ev: Evaluation,
                 per_unit_path(ctx, variant, ev))] + list(ev.options)
     if ctx.matching_stride is not None:
         options.append(('model.stride', int(ctx.matching_stride)))
+    if ctx.backbone_cache is not None:
+        options.append(('model.backbone_cache', ctx.backbone_cache))
     options += list(ev.test_options)
     cmd = [ctx.python, _tool('test.py'),
            osp.join(ROOT, matching_config(ctx.arch, ctx.synthetic,

@@ -71,6 +71,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--matching-stride', type=int,
                         help='cover-and-stride stride of the matching '
                         '(default: the config, 2)')
+    parser.add_argument('--backbone-cache', metavar='DIR',
+                        help='folder where the matching evaluations keep '
+                        'the frozen backbone\'s outputs per image, shared '
+                        'by every variant of one stage 1 (default: '
+                        'WORK_DIR/backbone_cache)')
+    parser.add_argument('--no-backbone-cache', action='store_true',
+                        help='run the backbone in every matching evaluation')
     parser.add_argument('--datasets', nargs='+', choices=plan.DATASETS,
                         help='detection datasets of the baselines study '
                         '(default: all four; MAFL with --synthetic or '
@@ -138,6 +145,9 @@ def make_contexts(args: argparse.Namespace) -> List[plan.Context]:
             stage2_epochs=args.stage2_epochs or (1 if reduced else None),
             det_epochs=args.det_epochs or (2 if reduced else None),
             matching_stride=args.matching_stride,
+            backbone_cache=None if args.no_backbone_cache else osp.abspath(
+                args.backbone_cache
+                or osp.join(args.work_dir, 'backbone_cache')),
             datasets=tuple(datasets),
             aflw_rc=args.aflw_rc))
     return contexts

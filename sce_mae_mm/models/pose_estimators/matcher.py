@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Tuple, Union
 import numpy as np
 import torch
 import torch.nn.functional as F
+from mmengine.logging import MMLogger
 from mmengine.model import BaseModel
 from mmpose.registry import MODELS
 from torch import Tensor
@@ -27,6 +28,7 @@ from ...evaluation.functional.matching import (match_landmarks,
 from ...evaluation.functional.matching_rules import (DVE_RULE,
                                                      resolve_matching_rule)
 from ..utils.freeze import freeze_module
+from .backbone_cache import BackboneCache
 
 _WHERE = 'LandmarkMatcher'
 DESCRIPTORS = ('projector', 'backbone', 'concat')
@@ -64,6 +66,10 @@ class LandmarkMatcher(BaseModel):
         report_dve (bool): also write ``pred_{g}_dve_keypoints``, DVE's
             rule (grid argmax, dot product) on the same descriptors, for
             ``MAFLMatchingMetric(report_dve=True)``.
+        backbone_cache (str, optional): folder of a :class:`BackboneCache`
+            of the frozen backbone's outputs per image, shared by every
+            evaluation of one stage 1 (raw MAE, SCE-MAE, a study's
+            variants); None runs the backbone every time.
         data_preprocessor (dict, optional): default
             ``MatchingDataPreprocessor`` without normalisation; the
             configs give it the face mean / std
@@ -83,6 +89,7 @@ class LandmarkMatcher(BaseModel):
                  similarity: Optional[str] = None,
                  source_resample: Optional[str] = None,
                  report_dve: bool = False,
+                 backbone_cache: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         rule = resolve_matching_rule(protocol, argmax, similarity,
@@ -116,6 +123,8 @@ class LandmarkMatcher(BaseModel):
         self.chunk_size = chunk_size
         self.rule = rule
         self.report_dve = bool(report_dve)
+        self.backbone_cache = (None if backbone_cache is None else
+                               BackboneCache(backbone_cache))
         freeze_module(self)
 
     def train(self, mode: bool = True) -> 'LandmarkMatcher':
@@ -138,6 +147,17 @@ class LandmarkMatcher(BaseModel):
         super().init_weights()
         freeze_module(self)
 
+    def backbone_outputs(self, images: Tensor) -> Tuple[Tensor, ...]:
+        """The frozen backbone's outputs of (N, 3, H, W) normalised images,
+        read from ``backbone_cache`` where it holds them."""
+        if self.backbone_cache is None:
+            return tuple(self.backbone(images))
+        if not self.backbone_cache.hits + self.backbone_cache.misses:
+            MMLogger.get_current_instance().info(
+                f'{_WHERE}: backbone outputs cached in '
+                f'{self.backbone_cache.root}')
+        return self.backbone_cache(self.backbone, images)
+
     def extract_descriptors(self, images: Tensor) -> Tensor:
         """Dense descriptors of normalised images.
 
@@ -147,7 +167,7 @@ class LandmarkMatcher(BaseModel):
         Returns:
             Tensor: (N, D, h, w), h = 96 / stride for 96-px crops.
         """
-        feats = self.backbone(images)
+        feats = self.backbone_outputs(images)
         last = feats[-1]
         if self.descriptor == 'backbone':
             return last
