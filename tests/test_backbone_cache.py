@@ -129,3 +129,56 @@ def test_matcher_descriptors_equal_with_and_without_the_cache(tmp_path):
     assert (raw.backbone_cache.hits, raw.backbone_cache.misses) == (3, 0)
     assert torch.equal(cached.extract_descriptors(x), ref)
     assert cached.backbone_cache.hits == 3
+
+
+def _per_pass_reference(matcher, images, rate):
+    """Fig. S2's rule pass by pass: each shifted pass's descriptors with its
+    own least-attended tokens zeroed, then interleaved."""
+    from sce_mae_mm.models.pose_estimators.drop_token_matcher import \
+        lowest_attention_mask
+    from sce_mae_mm.models.utils.cover_and_stride import cover_and_stride
+
+    def one_pass(crops):
+        out = matcher.backbone.forward_tokens(crops)
+        desc = matcher.describe(out['last'])
+        keep = ~lowest_attention_mask(out['cls_attn'], rate)
+        return desc * keep.to(desc.dtype).view(desc.shape[0], 1,
+                                                *desc.shape[-2:])
+
+    backbone = matcher.backbone
+    margin = (images.shape[-1] - backbone.img_size) // 2
+    return cover_and_stride(one_pass, images, backbone.patch_size,
+                            backbone.stride, margin=margin)
+
+
+@torch.no_grad()
+def test_drop_token_matcher_reads_one_entry_for_every_rate(tmp_path):
+    """The dense map + CLS attention are cached once per image; every rate
+    zeroes each shifted pass's own least-attended tokens, as pass-by-pass
+    dropping does."""
+    from sce_mae_mm.models.pose_estimators import DropTokenMatcher
+    init_default_scope('mmpose')
+    kwargs = dict(backbone=dict(type='SCEViT', arch=TINY, layer_index=0,
+                                img_size=32, patch_size=8),
+                  neck=dict(type='CARB', in_channels=32, out_channels=16),
+                  stride=4)
+    torch.manual_seed(0)
+    plain = DropTokenMatcher(drop_rate=0.25, **kwargs)
+    cached = DropTokenMatcher(drop_rate=0.25, backbone_cache=str(tmp_path),
+                              **kwargs)
+    cached.load_state_dict(plain.state_dict())
+    x = torch.randn(2, 3, 36, 36, generator=torch.Generator().manual_seed(2))
+    for rate in (0.25, 0.5, 0.75):
+        ref = _per_pass_reference(plain, x, rate)
+        got = plain.extract_descriptors(x, drop_rate=rate)
+        torch.testing.assert_close(got, ref, rtol=0, atol=1e-6)
+        # 4 passes x round(rate * 16) tokens zeroed per image
+        zero = (got.abs().sum(1) == 0).flatten(1).sum(1)
+        assert zero.tolist() == [4 * round(rate * 16)] * 2
+        assert torch.equal(cached.extract_descriptors(x, drop_rate=rate),
+                           got)
+    assert (cached.backbone_cache.hits, cached.backbone_cache.misses) == (
+        4, 2)
+    # rate 0 is LandmarkMatcher's path: its own entries
+    cached.extract_descriptors(x, drop_rate=0.)
+    assert cached.backbone_cache.misses == 4

@@ -92,16 +92,20 @@ class BackboneCache:
             self._fingerprint = (state, module_fingerprint(backbone))
         return self._fingerprint[1]
 
-    def keys(self, backbone: nn.Module, images: Tensor) -> List[str]:
-        """One entry name per image of ``images`` (N, 3, H, W)."""
+    def keys(self, backbone: nn.Module, images: Tensor,
+             tag: str = 'outputs') -> List[str]:
+        """One entry name per image of ``images`` (N, 3, H, W); ``tag``
+        names what is stored (another ``run`` of the same backbone)."""
         prefix = hashlib.sha256(
-            f'{self.fingerprint(backbone)};{_autocast_state(images.device)};'
+            f'{tag};{self.fingerprint(backbone)};'
+            f'{_autocast_state(images.device)};'
             f'torch={torch.__version__};'.encode())
         names = []
         for image in images.detach().cpu().contiguous():
             digest = prefix.copy()
             digest.update(f'{tuple(image.shape)}:{image.dtype};'.encode())
-            digest.update(image.reshape(-1).view(torch.uint8).numpy().tobytes())
+            raw = image.reshape(-1).view(torch.uint8)
+            digest.update(raw.numpy().tobytes())
             names.append(digest.hexdigest())
         return names
 
@@ -117,7 +121,7 @@ class BackboneCache:
             raise RuntimeError(
                 f'{path}: unreadable backbone-cache entry ({err}); delete '
                 'the file (or the cache folder) and run again') from err
-        if (not isinstance(outputs, tuple)
+        if (not isinstance(outputs, tuple) or not outputs
                 or not all(isinstance(t, Tensor) for t in outputs)):
             raise RuntimeError(
                 f'{path}: expected a tuple of tensors (a backbone-cache '
@@ -132,29 +136,34 @@ class BackboneCache:
                           path, 'backbone-cache entry ')
 
     def __call__(self, backbone: nn.Module, images: Tensor,
-                 run: Optional[Callable[[Tensor], Sequence[Tensor]]] = None
-                 ) -> Outputs:
+                 run: Optional[Callable[[Tensor], Sequence[Tensor]]] = None,
+                 tag: str = 'outputs') -> Outputs:
         """The backbone's outputs of ``images``, read or computed.
 
         Args:
             backbone (nn.Module): the frozen backbone (its weights are the
                 key; it is called unless ``run`` is given).
             images (Tensor): (N, 3, H, W) normalised images.
-            run (callable, optional): computes the outputs of a sub-batch;
-                default ``backbone``.
+            run (callable, optional): computes the outputs of a sub-batch
+                with ``backbone``; default ``backbone`` itself.
+            tag (str): what ``run`` computes, part of the key (each
+                ``run`` its own tag).
 
         Returns:
             tuple[Tensor]: the backbone's outputs, each (N, ...), on
             ``images``' device.
         """
-        run = backbone if run is None else run
-        keys = self.keys(backbone, images)
+        run = (lambda x: tuple(backbone(x))) if run is None else run
+        keys = self.keys(backbone, images, tag)
         cached = [osp.isfile(self.path(k)) for k in keys]
         missing = [i for i, hit in enumerate(cached) if not hit]
         computed: List[Optional[Outputs]] = [None] * len(keys)
         if missing:
             subset = images if len(missing) == len(keys) else images[missing]
-            outputs = tuple(run(subset))
+            outputs = run(subset)
+            if not isinstance(outputs, tuple):
+                raise TypeError(f'{_WHERE}: run must return a tuple of '
+                                f'tensors, got {type(outputs).__name__}')
             for row, index in enumerate(missing):
                 computed[index] = tuple(t[row] for t in outputs)
                 self._write(keys[index], computed[index])

@@ -20,7 +20,6 @@ drop rate. Our exact reading (the paper gives no more detail):
 ``drop_rate = 0`` is exactly :class:`LandmarkMatcher`.
 """
 import math
-from functools import partial
 from typing import Optional
 
 import torch
@@ -99,18 +98,63 @@ class DropTokenMatcher(LandmarkMatcher):
             return proj
         return torch.cat([last, proj], dim=1)
 
-    def _dropped_pass(self, crops: Tensor, rate: float) -> Tensor:
-        """Descriptors of crops (n, 3, 96, 96), dropped tokens zeroed."""
+    def _tokens_pass(self, crops: Tensor) -> Tensor:
+        """(n, 3, 96, 96) crops -> (n, C + 1, 12, 12): the last-layer map
+        (float32) and, as channel C, the CLS-to-patch attention."""
         out = self.backbone.forward_tokens(crops)
-        desc = self.describe(out['last'])
-        dropped = lowest_attention_mask(out['cls_attn'], rate)
-        keep = (~dropped).to(desc.dtype).view(desc.shape[0], 1,
-                                              *desc.shape[-2:])
-        return desc * keep
+        last = out['last'].float()
+        attn = out['cls_attn'].float().view(last.shape[0], 1,
+                                            *last.shape[-2:])
+        return torch.cat([last, attn], dim=1)
+
+    def _dense_tokens(self, images: Tensor) -> Tensor:
+        """:meth:`_tokens_pass` of every shifted copy, interleaved as
+        cover-and-stride does: (N, C + 1, h, w)."""
+        backbone = self.backbone
+        margin = (images.shape[-1] - backbone.img_size) // 2
+        if backbone.stride == backbone.patch_size:
+            size = backbone.img_size
+            return self._tokens_pass(images[..., margin:margin + size,
+                                            margin:margin + size])
+        return cover_and_stride(
+            self._tokens_pass,
+            images,
+            backbone.patch_size,
+            backbone.stride,
+            margin=margin,
+            chunk_size=backbone.chunk_size)
+
+    def dropped_cells(self, cls_attn: Tensor, rate: float) -> Tensor:
+        """Each shifted pass's least-attended tokens, on the dense map.
+
+        Cell ``(a * r + ky, b * r + kx)`` of the interleaved map is token
+        ``(a, b)`` of the pass shifted by ``(ky, kx)``, ``r = P / stride``;
+        every pass drops its own ``round(rate * N)`` tokens.
+
+        Args:
+            cls_attn (Tensor): (B, h, w) interleaved CLS attention.
+            rate (float): drop rate in [0, 1).
+
+        Returns:
+            Tensor: (B, h, w) bool, True for dropped cells.
+        """
+        ratio = self.backbone.patch_size // self.backbone.stride
+        batch, height, width = cls_attn.shape
+        gh, gw = height // ratio, width // ratio
+        # (B, gh, r, gw, r) -> (B, r, r, gh, gw): one row per pass
+        passes = cls_attn.view(batch, gh, ratio, gw, ratio).permute(
+            0, 2, 4, 1, 3).reshape(batch * ratio * ratio, gh * gw)
+        mask = lowest_attention_mask(passes, rate)
+        return mask.view(batch, ratio, ratio, gh, gw).permute(
+            0, 3, 1, 4, 2).reshape(batch, height, width)
 
     def extract_descriptors(self, images: Tensor,
                             drop_rate: Optional[float] = None) -> Tensor:
         """Dense descriptors with the least-attended tokens zeroed.
+
+        The last-layer map and the CLS attention do not depend on the
+        rate: with ``backbone_cache`` they are computed once per image for
+        every rate.
 
         Args:
             images (Tensor): (N, 3, 96 + 2c, 96 + 2c) normalised images.
@@ -122,17 +166,13 @@ class DropTokenMatcher(LandmarkMatcher):
         rate = self.drop_rate if drop_rate is None else drop_rate
         if rate == 0:
             return super().extract_descriptors(images)
-        backbone = self.backbone
-        margin = (images.shape[-1] - backbone.img_size) // 2
-        one_pass = partial(self._dropped_pass, rate=rate)
-        if backbone.stride == backbone.patch_size:
-            size = backbone.img_size
-            return one_pass(images[..., margin:margin + size,
-                                   margin:margin + size])
-        return cover_and_stride(
-            one_pass,
-            images,
-            backbone.patch_size,
-            backbone.stride,
-            margin=margin,
-            chunk_size=backbone.chunk_size)
+        if self.backbone_cache is None:
+            tokens = self._dense_tokens(images)
+        else:
+            tag = f'last+cls_attn@{self.backbone.layer_index}'
+            tokens = self.backbone_cache(
+                self.backbone, images,
+                run=lambda x: (self._dense_tokens(x), ), tag=tag)[0]
+        desc = self.describe(tokens[:, :-1].contiguous())
+        dropped = self.dropped_cells(tokens[:, -1], rate)
+        return desc * (~dropped).to(desc.dtype)[:, None]

@@ -149,9 +149,11 @@ class LandmarkMatcher(BaseModel):
 
     def backbone_outputs(self, images: Tensor) -> Tuple[Tensor, ...]:
         """The frozen backbone's outputs of (N, 3, H, W) normalised images,
-        read from ``backbone_cache`` where it holds them."""
+        read from ``backbone_cache`` where it holds them; contiguous either
+        way (a neck's kernels round by the memory layout they are given,
+        and a cached map is contiguous)."""
         if self.backbone_cache is None:
-            return tuple(self.backbone(images))
+            return tuple(t.contiguous() for t in self.backbone(images))
         if not self.backbone_cache.hits + self.backbone_cache.misses:
             MMLogger.get_current_instance().info(
                 f'{_WHERE}: backbone outputs cached in '
