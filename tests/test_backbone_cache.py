@@ -142,8 +142,8 @@ def _per_pass_reference(matcher, images, rate):
         out = matcher.backbone.forward_tokens(crops)
         desc = matcher.describe(out['last'])
         keep = ~lowest_attention_mask(out['cls_attn'], rate)
-        return desc * keep.to(desc.dtype).view(desc.shape[0], 1,
-                                                *desc.shape[-2:])
+        keep = keep.to(desc.dtype).view(desc.shape[0], 1, *desc.shape[-2:])
+        return desc * keep
 
     backbone = matcher.backbone
     margin = (images.shape[-1] - backbone.img_size) // 2
