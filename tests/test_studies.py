@@ -113,6 +113,30 @@ def test_commands():
         assert 'model.backbone_cache=/w/cache' in test
 
 
+def test_stage2_options_default_to_the_quick_start_schedule():
+    base = ['components', '--stage1', '/c/s1.pth', '--work-dir', '/w',
+            '--arch', 'deit-t']
+    synthetic = run_study.make_contexts(run_study.parse_args(
+        base + ['--synthetic']))[0]
+    assert synthetic.stage2_options == (
+        ('train_dataloader.dataset.indices', '4036'), )
+    assert synthetic.backbone_cache == '/w/backbone_cache'
+    real = run_study.make_contexts(run_study.parse_args(base))[0]
+    assert real.stage2_options == ()
+    mine = run_study.make_contexts(run_study.parse_args(
+        base + ['--synthetic', '--no-backbone-cache', '--stage2-options',
+                'randomness.seed=1']))[0]
+    assert mine.stage2_options == (('randomness.seed', '1'), )
+    assert mine.backbone_cache is None
+    # the user's options first, the variant's own last (they define it)
+    variant = plan.Variant('layer_00', options=(('randomness.seed', 7), ))
+    cmd = plan.train_stage2_command(mine, variant)
+    assert cmd[-2:] == ['randomness.seed=1', 'randomness.seed=7']
+    with pytest.raises(ValueError, match='KEY=VALUE'):
+        run_study.make_contexts(run_study.parse_args(
+            base + ['--stage2-options', 'seed']))
+
+
 def test_plan_bad_input():
     with pytest.raises(FileNotFoundError, match='deit-t and deit-s only'):
         plan.stage2_config('sce_mae', 'deit-b', synthetic=True)

@@ -117,6 +117,8 @@ class Context:
         matching_stride: override of the matching cover-and-stride stride.
         backbone_cache: ``LandmarkMatcher``'s ``backbone_cache`` folder of
             the matching evaluations (None: the backbone runs every time).
+        stage2_options: ``--cfg-options`` of every stage-2 training, before
+            the variant's own (e.g. the quick start's schedule).
         datasets: detection datasets of the baselines study.
         aflw_rc: corrected AFLW_R test keypoints (.mat) for AFLW_RC.
     """
@@ -130,6 +132,7 @@ class Context:
     det_epochs: Optional[int] = None
     matching_stride: Optional[int] = None
     backbone_cache: Optional[str] = None
+    stage2_options: Options = ()
     datasets: Tuple[str, ...] = ('mafl', )
     aflw_rc: Optional[str] = None
 
@@ -318,7 +321,7 @@ def train_stage2_command(ctx: Context, variant: Variant) -> List[str]:
                                           ctx.stage1)]
     if ctx.stage2_epochs is not None:
         options.append(('train_cfg.max_epochs', int(ctx.stage2_epochs)))
-    options += list(variant.options)
+    options += list(ctx.stage2_options) + list(variant.options)
     cmd = [ctx.python, _tool('train.py'),
            osp.join(ROOT, stage2_config(variant.method, ctx.arch,
                                         ctx.synthetic)),

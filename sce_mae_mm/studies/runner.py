@@ -29,8 +29,12 @@ import sys
 from typing import Dict, List, Optional
 
 from sce_mae_mm.benchmark.paths import locate
+from sce_mae_mm.benchmark.quickstart import PROFILES
 from sce_mae_mm.benchmark.quickstart_steps import last_checkpoint
 from . import plan, report
+
+#: the quick start's stage-2 schedule, the synthetic studies' default
+QUICKSTART_STAGE2 = tuple(PROFILES['short'].get('stage2_options', ()))
 
 TITLES = dict(
     baselines='Tables S2 / S3: CL and LEAD second stages on DeiT',
@@ -65,6 +69,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--stage2-epochs', type=int,
                         help='stage-2 epochs (default: the config; 1 with '
                         '--grid reduced)')
+    parser.add_argument('--stage2-options', nargs='+', metavar='KEY=VALUE',
+                        help='--cfg-options of every stage-2 training '
+                        '(default with --synthetic: the quick start\'s '
+                        f'stage-2 schedule, {" ".join(QUICKSTART_STAGE2)})')
     parser.add_argument('--det-epochs', type=int,
                         help='detection regressor epochs (default: the '
                         'config; 2 with --grid reduced)')
@@ -125,6 +133,22 @@ def infer_arch(checkpoint: str) -> str:
                      f'is none of {plan.ARCHS}')
 
 
+def stage2_options(args: argparse.Namespace) -> plan.Options:
+    """``--stage2-options`` as (key, value) pairs; with ``--synthetic``
+    and none given, the quick start's stage-2 schedule."""
+    given = args.stage2_options
+    if given is None:
+        given = QUICKSTART_STAGE2 if args.synthetic else []
+    pairs = []
+    for item in given:
+        key, sep, value = item.partition('=')
+        if not sep or not key:
+            raise ValueError(f'run_study: --stage2-options expects '
+                             f'KEY=VALUE, got {item!r}')
+        pairs.append((key, value))
+    return tuple(pairs)
+
+
 def make_contexts(args: argparse.Namespace) -> List[plan.Context]:
     """One context per stage-1 checkpoint."""
     reduced = args.grid == 'reduced'
@@ -145,6 +169,7 @@ def make_contexts(args: argparse.Namespace) -> List[plan.Context]:
             stage2_epochs=args.stage2_epochs or (1 if reduced else None),
             det_epochs=args.det_epochs or (2 if reduced else None),
             matching_stride=args.matching_stride,
+            stage2_options=stage2_options(args),
             backbone_cache=None if args.no_backbone_cache else osp.abspath(
                 args.backbone_cache
                 or osp.join(args.work_dir, 'backbone_cache')),
