@@ -15,7 +15,7 @@ Inputs of size ``img_size + 2c`` are a crop plus ``c`` pixels of real context
 on each side (``DVEFaceCrop(context=c)``): the plain forward reads the centre
 crop, cover-and-stride reads the context pixels.
 """
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 from mmengine.logging import MMLogger
@@ -211,13 +211,17 @@ class SCEViT(BaseModule):
         """
         return self.vit(x)[-1]
 
-    def dense_map(self, x: Tensor, stride: Optional[int] = None) -> Tensor:
-        """Last-layer map at ``stride`` by cover-and-stride.
+    def dense_map(self, x: Tensor, stride: Optional[int] = None,
+                  fn: Optional[Callable[[Tensor], Tensor]] = None) -> Tensor:
+        """Last-layer map (or ``fn``'s map) at ``stride`` by
+        cover-and-stride.
 
         Args:
             x: (B, 3, 96 + 2c, 96 + 2c); the c context pixels are read by
                 shifted windows (c = 0: reflect padding).
             stride: output stride (divides P); defaults to ``self.stride``.
+            fn: maps crops (n, 3, 96, 96) to (n, C', 96/P, 96/P); default
+                :meth:`last_map`.
 
         Returns:
             Tensor: (B, C, 96/stride, 96/stride).
@@ -225,7 +229,7 @@ class SCEViT(BaseModule):
         stride = self.stride if stride is None else stride
         margin = self._context(x)
         return cover_and_stride(
-            self.last_map,
+            self.last_map if fn is None else fn,
             x,
             self.patch_size,
             stride,

@@ -26,7 +26,6 @@ import torch
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from ..utils.cover_and_stride import cover_and_stride
 from .matcher import LandmarkMatcher
 
 _WHERE = 'DropTokenMatcher'
@@ -110,19 +109,7 @@ class DropTokenMatcher(LandmarkMatcher):
     def _dense_tokens(self, images: Tensor) -> Tensor:
         """:meth:`_tokens_pass` of every shifted copy, interleaved as
         cover-and-stride does: (N, C + 1, h, w)."""
-        backbone = self.backbone
-        margin = (images.shape[-1] - backbone.img_size) // 2
-        if backbone.stride == backbone.patch_size:
-            size = backbone.img_size
-            return self._tokens_pass(images[..., margin:margin + size,
-                                            margin:margin + size])
-        return cover_and_stride(
-            self._tokens_pass,
-            images,
-            backbone.patch_size,
-            backbone.stride,
-            margin=margin,
-            chunk_size=backbone.chunk_size)
+        return self.backbone.dense_map(images, fn=self._tokens_pass)
 
     def dropped_cells(self, cls_attn: Tensor, rate: float) -> Tensor:
         """Each shifted pass's least-attended tokens, on the dense map.
