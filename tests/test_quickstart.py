@@ -371,3 +371,65 @@ def test_matching_step_shares_one_backbone_cache(tmp_path, monkeypatch):
     assert [c.split('_deit')[0] for c, _ in seen] == ['raw_mae', 'sce_mae']
     assert seen[0][1] == seen[1][1]
     assert not os.path.exists(seen[0][1])
+
+
+def test_check_data_refuses_other_test_counts(tmp_path):
+    """The default set of an earlier version (other MAFL, AFLW_M, AFLW_R or
+    300W test counts) stops the run with a message naming what it holds,
+    what the run needs and how to go on; the counts it holds pass."""
+    import json
+    qs = _quickstart()
+    counts = dict(mafl_test=1000, aflw_m_test=120, aflw_r_test=120,
+                  **{'300w_helen_testset': 61, '300w_lfpw_testset': 46,
+                     '300w_ibug': 46})
+    manifest = tmp_path / 'synthetic_manifest.json'
+    manifest.write_text(json.dumps(dict(num=3000, seed=0,
+                                        extra_celeba_train=10000,
+                                        counts=counts)))
+    args = qs.parse_args([])
+    assert (args.aflw_m_test, args.aflw_r_test, args.face300w_test) == \
+        (1200, 900, 800)
+    wanted = qs.wanted_test_counts(args)
+    with pytest.raises(SystemExit) as err:
+        qs.check_data(str(manifest), 3000, 0, 10000, **wanted)
+    msg = str(err.value)
+    assert '120 AFLW_M, 120 AFLW_R, 153 300W' in msg
+    assert '1200 AFLW_M, 900 AFLW_R, 800 300W' in msg
+    assert 'remove its folder' in msg
+    assert '--aflw-m-test 120 --aflw-r-test 120 --300w-test 153' in msg
+    for key, bad in (('mafl_test', 998), ('aflw_m_test', 1200),
+                     ('aflw_r_test', 900), ('face300w_test', 800)):
+        with pytest.raises(SystemExit, match='this run needs'):
+            qs.check_data(str(manifest), 3000, 0, 10000, **{key: bad})
+    # the counts it holds, or none asked for (the reference size), pass
+    qs.check_data(str(manifest), 3000, 0, 10000, mafl_test=1000,
+                  aflw_m_test=120, aflw_r_test=120, face300w_test=153)
+    qs.check_data(str(manifest), 3000, 0, 10000)
+    ref = qs.parse_args(['--reference'])
+    assert qs.wanted_test_counts(ref) == {}
+    old = qs.parse_args(['--aflw-m-test', '120', '--aflw-r-test', '120',
+                         '--300w-test', '153'])
+    qs.check_data(str(manifest), 3000, 0, 10000, **qs.wanted_test_counts(old))
+    # other faces: the message does not offer the test counts
+    with pytest.raises(SystemExit) as err:
+        qs.check_data(str(manifest), 2000, 0, 10000, **wanted)
+    assert 'to use it as it is' not in str(err.value)
+
+
+def test_the_data_step_asks_for_the_test_counts(tmp_path, monkeypatch):
+    """The data step's command and title carry every test count."""
+    qs = _quickstart()
+    seen = []
+    monkeypatch.setattr(qs.Steps, 'run',
+                        lambda self, cmd, title, step: seen.append(
+                            (cmd, title)))
+    monkeypatch.setattr(qs, 'check_data', lambda *a, **k: None)
+    args = qs.parse_args(['--work-dir', str(tmp_path / 'w'), '--data',
+                          str(tmp_path / 'd'), '--until', 'data', '--fp32'])
+    assert qs.run(args) is None
+    (cmd, title), = seen
+    tail = ' '.join(cmd[cmd.index('--extra-celeba-train'):])
+    assert tail == ('--extra-celeba-train 10000 --mafl-test 1000 '
+                    '--aflw-m-test 1200 --aflw-r-test 900 --300w-test 800')
+    assert ('test faces 1000 MAFL, 1200 AFLW_M, 900 AFLW_R, 800 300W'
+            in title)

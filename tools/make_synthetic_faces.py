@@ -32,14 +32,25 @@ def parse_args() -> argparse.Namespace:
                         "split's share of --num); the faces beyond the share "
                         'are appended, the other splits unchanged (the real '
                         'protocol: 1000)')
+    for opt, dest, name in (
+            ('--aflw-m-test', 'aflw_m_test', 'AFLW_M'),
+            ('--aflw-r-test', 'aflw_r_test', 'AFLW_R'),
+            ('--300w-test', 'face300w_test',
+             '300W (helen and lfpw test sets and ibug)')):
+        parser.add_argument(opt, type=int, default=None, dest=dest,
+                            help=f'{name} test faces in all (default: the '
+                            "split's share of --num); the faces beyond the "
+                            'share are appended, the other splits unchanged')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
     start = time.perf_counter()
-    manifest = make_synthetic_faces(args.out, args.num, args.seed,
-                                    args.extra_celeba_train, args.mafl_test)
+    manifest = make_synthetic_faces(
+        args.out, args.num, args.seed, args.extra_celeba_train,
+        args.mafl_test, aflw_m_test=args.aflw_m_test,
+        aflw_r_test=args.aflw_r_test, face300w_test=args.face300w_test)
     took = time.perf_counter() - start
     for split, n in manifest['counts'].items():
         print(f'{split:22s} {n:6d}')

@@ -26,13 +26,16 @@ STAGE1 = f'{SYN}/sce_mae_deit_t_stage1_synthetic'
 #: 504 steps: 2 epochs of the first 4,036 of its 11,196 training faces),
 #: default work dir, curve heads, MAFL test faces (the real protocol's
 #: 1,000: 500 + 500 matching pairs; appended, the other splits unchanged)
+#: and AFLW_M / AFLW_R / 300W test faces (:data:`DET_TESTS`; appended, the
+#: other splits unchanged: about +-0.5 NME points of 95 % interval each)
+DET_TESTS = dict(aflw_m_test=1200, aflw_r_test=900, face300w_test=800)
 PROFILES = {
     'short': dict(num=3000, extra=10000, stage1=f'{STAGE1}.py',
                   stage2_options=['train_dataloader.dataset.indices=4036'],
                   curve_heads=['mafl'], work_dir='work_dirs/quickstart',
-                  data='data/synthetic', mafl_test=1000),
+                  data='data/synthetic', mafl_test=1000, **DET_TESTS),
     'long': dict(num=8000, extra=8000, stage1=f'{STAGE1}_long.py',
-                 mafl_test=1000,
+                 mafl_test=1000, **DET_TESTS,
                  curve_heads=list(DETECTION),
                  work_dir='work_dirs/quickstart_long',
                  data='data/synthetic_long'),
@@ -41,6 +44,14 @@ PROFILES = {
                       work_dir='work_dirs/quickstart_reference',
                       data='data/synthetic_reference'),
 }
+#: test-count argument -> (option, name, the manifest's splits)
+TEST_COUNTS = dict(
+    mafl_test=('--mafl-test', 'MAFL', ('mafl_test', )),
+    aflw_m_test=('--aflw-m-test', 'AFLW_M', ('aflw_m_test', )),
+    aflw_r_test=('--aflw-r-test', 'AFLW_R', ('aflw_r_test', )),
+    face300w_test=('--300w-test', '300W', ('300w_helen_testset',
+                                           '300w_lfpw_testset', '300w_ibug')),
+)
 STEPS = ('data', 'stage1', 'stage2', 'matching', 'detection', 'curve')
 
 
@@ -63,6 +74,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--mafl-test', type=int, default=None,
                    help='MAFL test faces (default per size: 1000, the real '
                    "protocol's 500 + 500 matching pairs)")
+    for key, (opt, name, _) in TEST_COUNTS.items():
+        if key != 'mafl_test':
+            p.add_argument(opt, type=int, default=None, dest=key,
+                           help=f'{name} test faces (default per size: '
+                           f'{DET_TESTS[key]}; the reference size: the '
+                           "split's share of --num)")
     p.add_argument('--seed', type=int, default=0,
                    help='seed of the synthetic set and of training')
     p.add_argument('--datasets', nargs='+', default=list(DETECTION),
@@ -99,30 +116,62 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                            *args.stage2_options]
     if args.extra_celeba_train is None:
         args.extra_celeba_train = prof['extra']
-    if args.mafl_test is None:
-        args.mafl_test = prof.get('mafl_test')
+    for key in TEST_COUNTS:
+        if getattr(args, key) is None:
+            setattr(args, key, prof.get(key))
     args.work_dir = args.work_dir or prof['work_dir'] + suffix
     args.own_data = args.data is not None  # a set of the user's: as it is
     args.data = args.data or prof['data'] + suffix
     return args
 
 
+def wanted_test_counts(args: argparse.Namespace) -> Dict[str, int]:
+    """The test counts this run asks for (:data:`TEST_COUNTS`; None or 0:
+    the split's share of ``num``, not checked)."""
+    return {key: getattr(args, key, None) for key in TEST_COUNTS
+            if getattr(args, key, None)}
+
+
 def check_data(manifest: str, num: int, seed: int, extra: int,
-               mafl_test: Optional[int] = None) -> None:
+               mafl_test: Optional[int] = None,
+               aflw_m_test: Optional[int] = None,
+               aflw_r_test: Optional[int] = None,
+               face300w_test: Optional[int] = None) -> None:
     """Stops when the default synthetic set in ``manifest``'s folder was
     made with other faces than this run asks for (a set of an earlier
-    version); a set given with ``--data`` is used as it is."""
+    version); a set given with ``--data`` is used as it is.
+
+    Args:
+        manifest: the set's ``synthetic_manifest.json``.
+        num, seed, extra: faces, seed and extra CelebA training faces.
+        mafl_test, aflw_m_test, aflw_r_test, face300w_test: test faces
+            (:data:`TEST_COUNTS`; 300W: helen + lfpw test sets + ibug);
+            None or 0 is not checked.
+    """
     with open(manifest) as f:
         m = json.load(f)
     got = (m.get('num'), m.get('seed'), m.get('extra_celeba_train', 0))
-    test = m.get('counts', {}).get('mafl_test')
-    if got != (num, seed, extra) or (mafl_test and test != mafl_test):
-        want = f' and {mafl_test} MAFL test faces' if mafl_test else ''
+    counts = m.get('counts', {})
+    want = {k: v for k, v in dict(
+        mafl_test=mafl_test, aflw_m_test=aflw_m_test, aflw_r_test=aflw_r_test,
+        face300w_test=face300w_test).items() if v}
+    have = {k: sum(counts.get(s, 0) for s in TEST_COUNTS[k][2])
+            for k in TEST_COUNTS}
+    wrong = [k for k in TEST_COUNTS if k in want and have[k] != want[k]]
+    if got != (num, seed, extra) or wrong:
+        held = ', '.join(f'{have[k]} {TEST_COUNTS[k][1]}'
+                         for k in TEST_COUNTS)
+        needs = ', '.join(f'{want[k]} {TEST_COUNTS[k][1]}'
+                          for k in TEST_COUNTS if k in want)
+        keep = ' '.join(f'{TEST_COUNTS[k][0]} {have[k]}' for k in wrong)
+        keep = (f', or pass its test counts ({keep}) to use it as it is'
+                if wrong and got == (num, seed, extra) else '')
         sys.exit(f'quickstart: {manifest} holds {got[0]} faces + {got[2]} '
-                 f'CelebA training faces of seed {got[1]} and {test} MAFL '
-                 f'test faces, this run needs {num} + {extra} of seed '
-                 f'{seed}{want}; remove its folder (or pass --data DIR) to '
-                 'make the set again')
+                 f'CelebA training faces of seed {got[1]} and test faces '
+                 f'{held}, this run needs {num} + {extra} of seed {seed}'
+                 f'{" and test faces " + needs if needs else ""}; remove '
+                 'its folder (or pass --data DIR) to make the set again'
+                 f'{keep}')
 
 
 def stage1_plan(args: argparse.Namespace) -> Dict[str, int]:
@@ -254,18 +303,20 @@ def run(args: argparse.Namespace) -> Optional[str]:
     wd = args.work_dir
     manifest = osp.join(ROOT, args.data, 'synthetic_manifest.json')
     extra = args.extra_celeba_train
+    tests = wanted_test_counts(args)
     if args.force or not osp.isfile(manifest):
+        counts = ', '.join(f'{tests.get(k, "default")} {TEST_COUNTS[k][1]}'
+                           for k in TEST_COUNTS)
         steps.run([PY, MAKE_FACES, '--out', args.data, '--num',
                    str(args.num), '--seed', str(args.seed),
                    '--extra-celeba-train', str(extra),
-                   *(['--mafl-test', str(args.mafl_test)]
-                     if args.mafl_test else [])],
+                   *(a for k, n in tests.items()
+                     for a in (TEST_COUNTS[k][0], str(n)))],
                   f'synthetic faces ({args.num} + {extra} CelebA training, '
-                  f'{args.mafl_test or "default"} MAFL test, seed '
-                  f'{args.seed}) → {args.data}', 'data')
+                  f'test faces {counts}, seed {args.seed}) → {args.data}',
+                  'data')
     if not getattr(args, 'own_data', False):
-        check_data(manifest, args.num, args.seed, extra,
-                   getattr(args, 'mafl_test', None))
+        check_data(manifest, args.num, args.seed, extra, **tests)
     if args.until == 'data':
         return None
     stage1 = steps.stage1()

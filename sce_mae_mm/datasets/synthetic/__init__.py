@@ -10,7 +10,12 @@ reader of :mod:`sce_mae_mm.datasets` runs on them unchanged:
 - :mod:`.face`: the renderer (draws the face model onto a scene);
 - :mod:`.files`: what the writers share (roots, poses, the seeded face,
   image / text / ``.mat`` writers);
-- :mod:`.extra_celeba`: more CelebA training faces after a written set;
+- :mod:`.detection_faces`: one face of the AFLW_M, AFLW_R and 300W layouts
+  (its image, list rows and manifest entry);
+- :mod:`.extra_celeba`: more CelebA training (or MAFL test) faces after a
+  written set;
+- :mod:`.extra_tests`: more AFLW_M, AFLW_R and 300W test faces after a
+  written set;
 - :mod:`.writer`: :func:`make_synthetic_faces`, the writer of the CelebA /
   MAFL, AFLW_M, AFLW_R and 300W layouts and the manifest.
 

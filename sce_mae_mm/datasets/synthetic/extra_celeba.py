@@ -11,21 +11,19 @@ byte for byte what it was, and the list files only gain rows.
 :func:`append_mafl_test` does the same for the MAFL test split, which the
 real matching protocol scores on 1,000 faces (500 + 500 pairs).
 """
-import os
 import os.path as osp
-from multiprocessing import get_context
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .files import ROOTS, imwrite, render_celeba_face, write_text
+from .files import ROOTS, imwrite, render_celeba_face, render_many, write_text
 
 
-def _render_extra(job: Tuple[int, int, str]) -> Tuple[List, List, Dict]:
+def _render_extra(seed: int, index: int, path: str
+                  ) -> Tuple[List, List, Dict]:
     """Render face ``index`` of ``seed`` and write it to ``path``; returns
     its 5 integer landmarks, its 68 landmarks and its info (a worker's
     job: the face depends on ``(seed, index)`` only)."""
-    seed, index, path = job
     img, k68, k5, info = render_celeba_face(seed, index)
     imwrite(path, img)
     return np.round(k5).astype(int).tolist(), k68.tolist(), info
@@ -49,14 +47,7 @@ def _append_celeba_rows(out: str, seed: int, indices: List[int],
     names = [f'{start + j + 1:06d}.jpg' for j in range(len(indices))]
     jobs = [(seed, index, osp.join(root, 'Img', 'img_align_celeba', name))
             for index, name in zip(indices, names)]
-    workers = workers or min(4, os.cpu_count() or 1)
-    if workers > 1 and len(jobs) >= 64 and hasattr(os, 'fork'):
-        # fork: the workers inherit the imported modules (no re-import of
-        # the caller's main module, which spawn would need guarded)
-        with get_context('fork').Pool(workers) as pool:
-            drawn = pool.map(_render_extra, jobs, chunksize=64)
-    else:
-        drawn = [_render_extra(job) for job in jobs]
+    drawn = render_many(_render_extra, jobs, workers)
     for name, (k5, k68, info) in zip(names, drawn):
         lm.append(name + ''.join(f' {v:4d}' for v in np.reshape(k5, -1)))
         parts.append(f'{name} 0')

@@ -1,12 +1,15 @@
 """What the synthetic writers share: roots, poses, seeded faces, file writers.
 
-Used by :mod:`.writer` (the four layouts) and :mod:`.extra_celeba` (more
-CelebA training faces); neither imports the other's private names.
+Used by :mod:`.writer` (the four layouts), :mod:`.detection_faces` (one
+face of each detection layout), :mod:`.extra_celeba` (more CelebA training
+or MAFL test faces) and :mod:`.extra_tests` (more detection test faces);
+none imports another's private names.
 """
 import io
 import os
 import os.path as osp
-from typing import Dict, List, Tuple
+from multiprocessing import get_context
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -87,3 +90,38 @@ def savemat_deterministic(path: str, data: Dict) -> None:
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'wb') as f:
         f.write(bytes(raw))
+
+
+def largest_remainder(total: int, weights: Sequence[float]) -> List[int]:
+    """``total`` shared in proportion to ``weights`` (largest remainder;
+    ties to the earlier weight)."""
+    w = np.asarray(weights, np.float64)
+    share = w / w.sum() * total
+    counts = np.floor(share).astype(int)
+    order = np.argsort(-(share - np.floor(share)), kind='stable')
+    counts[order[:total - counts.sum()]] += 1
+    return [int(c) for c in counts]
+
+
+def render_many(fn: Callable, jobs: Sequence[tuple],
+                workers: Optional[int] = None) -> List:
+    """``[fn(*job) for job in jobs]``, in forked processes where it pays.
+
+    Args:
+        fn: a module-level function (a face renderer: its result depends on
+            its arguments only, so any number of workers gives the same
+            files).
+        jobs: the argument tuples.
+        workers: processes (default: the CPU count, at most 4); one below
+            64 jobs or where ``os.fork`` is missing.
+
+    Returns:
+        the results, in the order of ``jobs``.
+    """
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers > 1 and len(jobs) >= 64 and hasattr(os, 'fork'):
+        # fork: the workers inherit the imported modules (no re-import of
+        # the caller's main module, which spawn would need guarded)
+        with get_context('fork').Pool(workers) as pool:
+            return pool.starmap(fn, jobs, chunksize=64)
+    return [fn(*job) for job in jobs]

@@ -41,10 +41,13 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .detection_faces import (FACE300W_SUBSETS, aflw_m_face, aflw_r_face,
+                              box_struct, face300w_face, write_box_file)
 from .extra_celeba import append_celeba_train, append_mafl_test
-from .files import (POSE_HARD, POSE_MILD, POSE_WILD, ROOTS, imwrite,
-                    render_celeba_face, render_indexed, savemat_deterministic,
-                    write_text)
+from .extra_tests import (FACE300W_TEST_SPLITS, append_300w_test,
+                          append_aflw_m_test, append_aflw_r_test)
+from .files import (ROOTS, imwrite, largest_remainder, render_celeba_face,
+                    savemat_deterministic, write_text)
 
 #: (split, fraction of the faces, minimum count)
 SPLIT_FRACTIONS: Tuple[Tuple[str, float, int], ...] = (
@@ -85,25 +88,12 @@ def split_counts(num: int) -> Dict[str, int]:
     if num < mins.sum():
         raise ValueError(f'num must be >= {mins.sum()} (one face per split, '
                          f'two for the MAFL test pairs), got {num}')
-    rest = num - mins.sum()
-    share = frac / frac.sum() * rest
-    counts = mins + np.floor(share).astype(int)
-    order = np.argsort(-(share - np.floor(share)), kind='stable')
-    counts[order[:num - counts.sum()]] += 1
+    counts = mins + np.array(largest_remainder(num - mins.sum(), frac))
     i_test, i_train = names.index('mafl_test'), names.index('celeba_train')
     if counts[i_test] % 2:
         counts[i_test] -= 1
         counts[i_train] += 1
     return dict(zip(names, (int(c) for c in counts)))
-
-
-def _fmt(v: float) -> str:
-    return f'{v:.3f}'
-
-
-def _stored(v: np.ndarray) -> np.ndarray:
-    """Round like the 3-decimal text files (so the manifest is exact)."""
-    return np.round(np.asarray(v, np.float64), 3)
 
 
 # ----------------------------------------------------------------------------
@@ -163,40 +153,13 @@ def _aflw_m(out: str, seed: int, first: int, counts: Dict[str, int],
     index = first
     for split in ('aflw_m_train', 'aflw_m_test'):
         for k in range(counts[split]):
-            img, k68, k5, info = render_indexed(
-                seed, index, (150, 150), (75., 66.), 36., POSE_WILD)
-            image_file = f'image{index:05d}.jpg'
-            k5 = _stored(k5 + 1.)  # 1-based in the files
-            if split == 'aflw_m_train':
-                rel = osp.join('cropped', f'{index:05d}_{image_file}')
-                imwrite(osp.join(root, 'aflw_cropped', rel), img)
-                csv_rows.append(','.join(
-                    [image_file, rel, '1', str(index)]
-                    + [_fmt(v) for v in k5.reshape(-1)]))
-                faces.append(dict(
-                    dataset='aflw_m', split=split, root=ROOTS['aflw_m'],
-                    file=osp.join('aflw_cropped', rel), size=[150, 150],
-                    kpts5=(k5 - 1).tolist(), kpts68=k68.tolist(),
-                    info=info))
-            else:
-                rel = f'AFLW/{k + 1:04d}-{image_file}'
-                imwrite(osp.join(root, 'MTFL', rel), img)
-                # the source image is listed in the csv too (set 2)
-                csv_rows.append(','.join(
-                    [image_file, osp.join('cropped', f'{index:05d}_'
-                                          f'{image_file}'), '2', str(index)]
-                    + [_fmt(v) for v in k5.reshape(-1)]))
-                attrs = np.random.default_rng([seed, index, 1]).integers(
-                    1, [3, 3, 3, 6])
-                test_rows.append(' '.join(
-                    [rel] + [_fmt(v) for v in k5[:, 0]]
-                    + [_fmt(v) for v in k5[:, 1]]
-                    + [str(a) for a in attrs]))
-                faces.append(dict(
-                    dataset='aflw_m', split=split, root=ROOTS['aflw_m'],
-                    file=osp.join('MTFL', rel), size=[150, 150],
-                    kpts5=(k5 - 1).tolist(), kpts68=k68.tolist(),
-                    info=info))
+            # a test image is listed in the csv too (set 2)
+            csv_row, test_row, face = aflw_m_face(root, seed, index, k,
+                                                  split)
+            csv_rows.append(csv_row)
+            if test_row is not None:
+                test_rows.append(test_row)
+            faces.append(face)
             index += 1
     write_text(osp.join(root, 'aflw_cropped', 'facedata_cropped.csv'),
                csv_rows)
@@ -212,21 +175,11 @@ def _aflw_r(out: str, seed: int, first: int, counts: Dict[str, int],
     for split, sub in (('aflw_r_train', 'train'), ('aflw_r_test', 'test')):
         names, gts, hws = [], [], []
         for _ in range(counts[split]):
-            srng = np.random.default_rng([seed, index, 2])
-            w = int(srng.integers(110, 231))
-            h = int(np.clip(round(w * srng.uniform(0.85, 1.2)), 100, 260))
-            img, k68, k5, info = render_indexed(
-                seed, index, (h, w), (0.5 * w, 0.42 * h), 0.25 * w,
-                dict(POSE_WILD, shift=0.03 * w))
-            name = f'image{index:05d}_{1 + index % 3}.jpg'
-            imwrite(osp.join(root, 'output', name), img)
+            name, gt, hw, face = aflw_r_face(root, seed, index, split)
             names.append(name)
-            gts.append(k5[:, ::-1])  # stored (y, x)
-            hws.append([h, w])
-            faces.append(dict(
-                dataset='aflw_r', split=split, root=ROOTS['aflw_r'],
-                file=osp.join('output', name), size=[h, w],
-                kpts5=k5.tolist(), kpts68=k68.tolist(), info=info))
+            gts.append(gt)
+            hws.append(hw)
+            faces.append(face)
             index += 1
         write_text(osp.join(root, f'aflw_{sub}_images.txt'), names)
         savemat_deterministic(
@@ -236,83 +189,47 @@ def _aflw_r(out: str, seed: int, first: int, counts: Dict[str, int],
     return index
 
 
-def _pts_lines(kpts68_1based: np.ndarray) -> List[str]:
-    return (['version: 1', 'n_points:  68', '{']
-            + [f'{_fmt(x)} {_fmt(y)}' for x, y in kpts68_1based] + ['}'])
-
-
-def _box_struct(name: str, gt: np.ndarray, det: np.ndarray) -> Dict:
-    return dict(imgName=name, bb_detector=det.reshape(1, 4),
-                bb_ground_truth=gt.reshape(1, 4))
-
-
 def _face300w(out: str, seed: int, first: int, counts: Dict[str, int],
               faces: List[Dict]) -> int:
     """Write the 300W layout; returns the next face index."""
     root = osp.join(out, ROOTS['face300w'])
-    subsets = (('300w_afw', 'afw', 'afw', '.jpg', 'train'),
-               ('300w_helen_trainset', 'helen/trainset', 'helen_trainset',
-                '.jpg', 'train'),
-               ('300w_lfpw_trainset', 'lfpw/trainset', 'lfpw_trainset',
-                '.png', 'train'),
-               ('300w_helen_testset', 'helen/testset', 'helen_testset',
-                '.jpg', 'common'),
-               ('300w_lfpw_testset', 'lfpw/testset', 'lfpw_testset', '.png',
-                'common'),
-               ('300w_ibug', 'ibug', 'ibug', '.jpg', 'challenging'))
     index = first
-    for split, folder, mat_name, ext, kind in subsets:
+    for split, (folder, mat_name, ext, _) in FACE300W_SUBSETS.items():
         boxes = []
         for k in range(counts[split]):
-            srng = np.random.default_rng([seed, index, 3])
-            w, h = (int(v) for v in srng.integers(240, 481, 2))
-            iod = srng.uniform(38., 80.)
-            centre = (srng.uniform(0.38, 0.62) * w,
-                      srng.uniform(0.34, 0.5) * h)
-            hard = kind == 'challenging'
-            img, k68, k5, info = render_indexed(
-                seed, index, (h, w), centre, iod,
-                POSE_HARD if hard else POSE_MILD,
-                occluder_prob=0.35 if hard else 0.12,
-                light=1.6 if hard else 1.)
-            if folder == 'lfpw/trainset' or folder == 'lfpw/testset':
-                name = f'image_{k + 1:04d}{ext}'
-            elif folder == 'ibug':
-                name = f'image_{k + 1:03d}_1{ext}'
-            else:
-                name = f'{1000000 + index * 37:d}_1{ext}'
-            imwrite(osp.join(root, folder, name), img)
-            pts1 = _stored(k68 + 1.)  # 1-based in the .pts files
-            write_text(osp.join(root, folder, name[:-4] + '.pts'),
-                       _pts_lines(pts1))
-            gt = np.concatenate([pts1.min(0), pts1.max(0)])
-            size = gt[2:] - gt[:2]
-            det = gt + srng.normal(0., 0.04, 4) * np.tile(size, 2)
-            boxes.append(_box_struct(name, gt, det))
-            faces.append(dict(
-                dataset='300w', split=split, root=ROOTS['face300w'],
-                file=osp.join(folder, name), size=[h, w],
-                kpts5=k5.tolist(), kpts68=(pts1 - 1).tolist(),
-                box=gt.tolist(), info=info))
+            box, face = face300w_face(root, seed, index, k, split)
+            boxes.append(box)
+            faces.append(face)
             index += 1
         if folder == 'ibug':
             # the real ibug box file names images that are not released
             for k in range(2):
                 fake = f'mirror_{k + 1:03d}_1{ext}'
-                boxes.append(_box_struct(fake, np.array([10., 10., 60., 60.]),
-                                         np.array([12., 9., 61., 62.])))
-        cell = np.empty((1, len(boxes)), dtype=object)
-        for k, b in enumerate(boxes):
-            cell[0, k] = b
-        savemat_deterministic(
-            osp.join(root, 'Bounding Boxes', f'bounding_boxes_{mat_name}.mat'),
-            dict(bounding_boxes=cell))
+                boxes.append(box_struct(fake, np.array([10., 10., 60., 60.]),
+                                        np.array([12., 9., 61., 62.])))
+        write_box_file(osp.join(root, 'Bounding Boxes',
+                                f'bounding_boxes_{mat_name}.mat'), boxes)
     return index
+
+
+def _extra_test(name: str, want: Optional[int], have: int, num: int,
+                what: str) -> int:
+    """Test faces to append for the argument ``name`` (``want`` in all,
+    None: none); a count below the ``have`` faces of the split is refused."""
+    if want is None:
+        return 0
+    if want < have:
+        raise ValueError(f'{name} must be >= {have} (the {what} test faces '
+                         f'of {num} faces), got {want}')
+    return want - have
 
 
 def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0,
                          extra_celeba_train: int = 0,
-                         mafl_test: Optional[int] = None) -> Dict:
+                         mafl_test: Optional[int] = None,
+                         aflw_m_test: Optional[int] = None,
+                         aflw_r_test: Optional[int] = None,
+                         face300w_test: Optional[int] = None) -> Dict:
     """Draw ``num`` faces and write all four dataset layouts under ``out``.
 
     Args:
@@ -326,13 +243,19 @@ def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0,
             share of ``num``): the faces beyond the share are appended
             (:func:`.extra_celeba.append_mafl_test`), every other file and
             split unchanged; the real protocol has 1,000.
+        aflw_m_test, aflw_r_test, face300w_test: AFLW_M, AFLW_R and 300W
+            (helen_testset + lfpw_testset + ibug) test faces in all (None
+            keeps the splits' share of ``num``): the faces beyond the share
+            are appended (:mod:`.extra_tests`), the other splits unchanged.
 
     Returns:
         the manifest (also written to ``out/synthetic_manifest.json``):
         ``seed``, ``num``, ``counts`` (faces per split), ``roots`` and
         ``faces`` (one dict per face: ``dataset``, ``split``, ``root``,
         ``file`` relative to the root, ``size`` (h, w), ``kpts5`` (5, 2),
-        ``kpts68`` (68, 2) 0-based, and for 300W ``box`` (1-based xyxy)).
+        ``kpts68`` (68, 2) 0-based, and for 300W ``box`` (1-based xyxy));
+        ``extra_celeba_train``, ``extra_mafl_test``, ``extra_aflw_m_test``,
+        ``extra_aflw_r_test`` and ``extra_300w_test`` where not zero.
     """
     counts = split_counts(num)
     extra_test = 0 if mafl_test is None else mafl_test - counts['mafl_test']
@@ -340,21 +263,39 @@ def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0,
         raise ValueError(f'mafl_test must be an even number >= '
                          f"{counts['mafl_test']} (the MAFL test faces of "
                          f'{num} faces), got {mafl_test}')
+    if extra_celeba_train < 0:
+        raise ValueError('extra_celeba_train must be >= 0, got '
+                         f'{extra_celeba_train}')
+    extra_det = dict(
+        aflw_m_test=_extra_test('aflw_m_test', aflw_m_test,
+                                counts['aflw_m_test'], num, 'AFLW_M'),
+        aflw_r_test=_extra_test('aflw_r_test', aflw_r_test,
+                                counts['aflw_r_test'], num, 'AFLW_R'),
+        **{'300w_test': _extra_test(
+            'face300w_test', face300w_test,
+            sum(counts[s] for s in FACE300W_TEST_SPLITS), num, '300W')})
     os.makedirs(out, exist_ok=True)
     faces: List[Dict] = []
     index = _celeba(out, seed, 0, counts, faces)
     index = _aflw_m(out, seed, index, counts, faces)
     index = _aflw_r(out, seed, index, counts, faces)
     _face300w(out, seed, index, counts, faces)
-    if extra_celeba_train < 0:
-        raise ValueError('extra_celeba_train must be >= 0, got '
-                         f'{extra_celeba_train}')
     if extra_celeba_train:
         append_celeba_train(out, seed, num, extra_celeba_train, faces)
         counts['celeba_train'] += extra_celeba_train
     if extra_test:
         append_mafl_test(out, seed, extra_test, faces)
         counts['mafl_test'] += extra_test
+    if extra_det['aflw_m_test']:
+        append_aflw_m_test(out, seed, extra_det['aflw_m_test'], faces)
+        counts['aflw_m_test'] += extra_det['aflw_m_test']
+    if extra_det['aflw_r_test']:
+        append_aflw_r_test(out, seed, extra_det['aflw_r_test'], faces)
+        counts['aflw_r_test'] += extra_det['aflw_r_test']
+    if extra_det['300w_test']:
+        shares = append_300w_test(out, seed, extra_det['300w_test'], faces)
+        for split, n in shares.items():
+            counts[split] += n
     for f in faces:
         f['kpts5'] = np.round(np.asarray(f['kpts5']), 4).tolist()
         f['kpts68'] = np.round(np.asarray(f['kpts68']), 4).tolist()
@@ -364,6 +305,9 @@ def make_synthetic_faces(out: str, num: int = 2000, seed: int = 0,
         manifest['extra_celeba_train'] = extra_celeba_train
     if extra_test:
         manifest['extra_mafl_test'] = extra_test
+    for key, n in extra_det.items():
+        if n:
+            manifest[f'extra_{key}'] = n
     with open(osp.join(out, 'synthetic_manifest.json'), 'w') as f:
         json.dump(manifest, f)
     return manifest
