@@ -7,6 +7,7 @@ metrics), so the orchestration, caching, tables, plots and README sections
 are checked in seconds; the real tools run in the synthetic-set study runs.
 """
 import json
+import shutil
 import stat
 import sys
 import textwrap
@@ -184,6 +185,15 @@ def test_report_tables_and_plots(tmp_path):
                              str(tmp_path / 'layer.png'))
     assert ('| same-location baseline (no matching) | – | – | 3.50 | 7.25 |'
             in md)
+    # metrics with their 95 % intervals print them
+    results['2']['matching'].update({
+        'matching/diff_ci_low': 1.5, 'matching/diff_ci_high': 2.5,
+        'matching/diff_baseline_ci_low': 7., 'matching/diff_baseline_ci_high':
+        7.5})
+    md = report.study_report('cluster_layer', rows, results,
+                             str(tmp_path / 'layer.png'))
+    assert '| 2 | 0.27 | 1.61 | 3.00 | 2.00 [1.50, 2.50] |' in md
+    assert '| 3.50 | 7.25 [7.00, 7.50] |' in md
     assert (tmp_path / 'layer.png').stat().st_size > 1000
     rows = plan.study_rows('correspondence', ctx)
     md = report.study_report('correspondence', rows,
@@ -302,6 +312,18 @@ def test_run_study_end_to_end_with_stand_in_tools(tmp_path, monkeypatch,
     run_study.main(argv)
     again = log.read_text().splitlines()[len(calls):]
     assert len(again) == 1 and 'matching_stride8.json' in again[0]
+    # --report-only runs nothing: the finished rows, '–' for the others
+    shutil.rmtree(work / 'deit-t' / 'clustering_cl')
+    before = log.read_text()
+    capsys.readouterr()
+    run_study.main(argv[:1] + argv[3:] + ['--report-only'])
+    assert log.read_text() == before
+    out = capsys.readouterr().out
+    assert '# not run (--report-only)' in out and '$ ' + str(fake) not in out
+    components = (projects / 'components' / 'README.md').read_text()
+    assert '| + clustering (CARB, CL loss, no LCR) | 0.30 | 4.04 | – | – |' \
+        in components
+    assert 'code ' in components and 'stage 1 `' in components
 
 
 def test_run_study_failure_names_the_log(tmp_path):

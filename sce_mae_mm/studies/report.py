@@ -15,7 +15,7 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from sce_mae_mm.benchmark import paper as published
-from sce_mae_mm.benchmark.tables import markdown_table
+from sce_mae_mm.benchmark.tables import fmt_ci, markdown_table
 
 Pair = Optional[Tuple[float, float]]
 
@@ -34,19 +34,17 @@ def same_diff(metrics: Optional[dict]) -> Pair:
                        f'{sorted(metrics)}') from err
 
 
-def baseline_pair(results) -> Pair:
-    """(same, diff) errors of the same-location baseline (every target
-    landmark predicted at the source landmark's coordinates), from the
-    first matching metrics found in ``results`` (nested dicts); the pairs
-    are the same for every row, so any evaluation gives them. None when no
-    metrics hold the baseline."""
+def baseline_metrics(results) -> Optional[dict]:
+    """The first matching metrics found in ``results`` (nested dicts) that
+    hold the same-location baseline (every target landmark predicted at
+    the source landmark's coordinates); the pairs are the same for every
+    row, so any evaluation gives it. None when none does."""
     if not isinstance(results, dict):
         return None
     if 'matching/same_baseline' in results:
-        return (float(results['matching/same_baseline']),
-                float(results['matching/diff_baseline']))
+        return results
     for value in results.values():
-        found = baseline_pair(value)
+        found = baseline_metrics(value)
         if found is not None:
             return found
     return None
@@ -71,11 +69,25 @@ def fmt(value: Optional[float]) -> str:
     return '–' if value is None else f'{value:.2f}'
 
 
-def pair_cells(paper: Pair, ours: Pair) -> List[str]:
-    """Same / diff cells: paper then ours."""
+def our_cells(metrics: Optional[dict], suffix: str = '') -> List[str]:
+    """Same / diff cells of matching metrics with their 95 % intervals,
+    ``'6.68 [6.27, 7.11]'`` (``suffix='_baseline'``: the baseline's)."""
+    if not metrics:
+        return ['–', '–']
+    return [fmt_ci(metrics, f'matching/{g}{suffix}') for g in ('same',
+                                                               'diff')]
+
+
+def pair_cells(paper: Pair, ours: Optional[dict],
+               suffix: str = '') -> List[str]:
+    """Same / diff cells: the paper's, then ours (:func:`our_cells`)."""
     paper = paper or (None, None)
-    ours = ours or (None, None)
-    return [fmt(paper[0]), fmt(paper[1]), fmt(ours[0]), fmt(ours[1])]
+    return [fmt(paper[0]), fmt(paper[1]), *our_cells(ours, suffix)]
+
+
+def row_metrics(row, results: Dict[str, Dict[str, dict]]) -> Optional[dict]:
+    """The matching metrics of a study row (None: not run)."""
+    return results.get(str(row.key), {}).get('matching')
 
 
 PAIR_HEADER = ['Same (paper)', 'Diff. (paper)', 'Same (ours)',
@@ -92,7 +104,7 @@ def baselines_tables(results: Dict[str, Dict[str, Dict[str, dict]]]) -> str:
     for method, backbone, params, paper in published.S2:
         ours = by_backbone.get(backbone, {}).get(keys[method], {})
         s2_rows.append([method, backbone, params,
-                        *pair_cells(paper, same_diff(ours.get('matching')))])
+                        *pair_cells(paper, ours.get('matching'))])
         cells = []
         for (role, _), ref in zip(columns, published.S3[(method,
                                                          backbone)]):
@@ -105,12 +117,12 @@ def baselines_tables(results: Dict[str, Dict[str, Dict[str, dict]]]) -> str:
         for method, key in keys.items():
             ours = rows.get(key, {})
             s2_rows.append([method, backbone, '–', *pair_cells(
-                None, same_diff(ours.get('matching')))])
+                None, ours.get('matching'))])
             s3_rows.append([method, backbone, '–', *[
                 f'– / {fmt(nme(ours.get(role)))}' for role, _ in columns]])
     for backbone, rows in by_backbone.items():
         s2_rows.append([BASELINE_LABEL, backbone, '0', *pair_cells(
-            None, baseline_pair(rows))])
+            None, baseline_metrics(rows), '_baseline')])
     s2 = markdown_table(['Method', 'Backbone', '#Params (M)', *PAIR_HEADER],
                         s2_rows)
     s3 = markdown_table(['Method', 'Backbone', '#Params (M)'] +
@@ -138,22 +150,21 @@ def keyed_pairs(rows, results: Dict[str, Dict[str, dict]],
 
 def components_table(rows, results) -> str:
     """Table 4 (main paper): the components of SCE-MAE."""
-    lines = [[label, *pair_cells(p, o)]
-             for label, p, o in keyed_pairs(rows, results,
-                                            published.COMPONENTS)]
-    lines.append([BASELINE_LABEL, *pair_cells(None, baseline_pair(results))])
+    lines = [[row.label, *pair_cells(published.COMPONENTS.get(row.key),
+                                     row_metrics(row, results))]
+             for row in rows]
+    lines.append([BASELINE_LABEL, *pair_cells(None, baseline_metrics(results),
+                                              '_baseline')])
     return ('**Table 4** — matching, mean pixel error; paper: DeiT-B.\n\n' +
             markdown_table(['Model', *PAIR_HEADER], lines))
 
 
 def drop_rate_table(rows, results) -> str:
     """Figure S2 as a table: error by drop rate."""
-    lines = []
-    for label, _, ours in keyed_pairs(rows, results, {}):
-        ours = ours or (None, None)
-        lines.append([label, fmt(ours[0]), fmt(ours[1])])
-    base = baseline_pair(results) or (None, None)
-    lines.append([BASELINE_LABEL, fmt(base[0]), fmt(base[1])])
+    lines = [[row.label, *our_cells(row_metrics(row, results))]
+             for row in rows]
+    lines.append([BASELINE_LABEL, *our_cells(baseline_metrics(results),
+                                             '_baseline')])
     return ('**Figure S2** — matching error with the least-attended tokens '
             'dropped. The paper plots the curve without printing its values; '
             'it reports the elbow at 25 %.\n\n' +
@@ -163,9 +174,11 @@ def drop_rate_table(rows, results) -> str:
 
 def cluster_layer_table(rows, results) -> str:
     """Table S4: clustering layer."""
-    lines = [[label, *pair_cells(p, o)]
-             for label, p, o in keyed_pairs(rows, results, published.LAYER)]
-    lines.append([BASELINE_LABEL, *pair_cells(None, baseline_pair(results))])
+    lines = [[row.label, *pair_cells(published.LAYER.get(row.key),
+                                     row_metrics(row, results))]
+             for row in rows]
+    lines.append([BASELINE_LABEL, *pair_cells(None, baseline_metrics(results),
+                                              '_baseline')])
     return ('**Table S4** — matching error by the layer of the split and '
             'the clustering (0-based).\n\n' +
             markdown_table(['Layer', *PAIR_HEADER], lines))
@@ -173,9 +186,11 @@ def cluster_layer_table(rows, results) -> str:
 
 def num_clusters_table(rows, results) -> str:
     """Table S5: number of clusters."""
-    lines = [[label, *pair_cells(p, o)]
-             for label, p, o in keyed_pairs(rows, results, published.CLUSTERS)]
-    lines.append([BASELINE_LABEL, *pair_cells(None, baseline_pair(results))])
+    lines = [[row.label, *pair_cells(published.CLUSTERS.get(row.key),
+                                     row_metrics(row, results))]
+             for row in rows]
+    lines.append([BASELINE_LABEL, *pair_cells(None, baseline_metrics(results),
+                                              '_baseline')])
     return ('**Table S5** — matching error by the number of clusters '
             'K_c.\n\n' +
             markdown_table(['Number of clusters', *PAIR_HEADER], lines))
@@ -187,11 +202,10 @@ def correspondence_table(rows, results) -> str:
     lines = []
     for row in rows:
         ticks = ['✗' if row.key == t else '✓' for t in types]
-        ours = same_diff(results.get(str(row.key), {}).get('matching'))
         lines.append([*ticks, *pair_cells(
-            published.CORRESPONDENCE.get(row.key), ours)])
+            published.CORRESPONDENCE.get(row.key), row_metrics(row, results))])
     lines.append([BASELINE_LABEL, '', '', *pair_cells(
-        None, baseline_pair(results))])
+        None, baseline_metrics(results), '_baseline')])
     return ('**Table S6** — matching error with one correspondence type '
             'switched off (its repellence r = 0).\n\n' +
             markdown_table(['attn-attn', 'attn-inattn', 'inattn-inattn',

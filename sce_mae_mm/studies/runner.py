@@ -99,6 +99,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'fast (default: on where it is, printed)')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands, run nothing')
+    parser.add_argument('--report-only', action='store_true',
+                        help='run nothing: the tables, plots and pages of '
+                        'the finished variants ("–" for the others)')
     parser.add_argument('--force', action='store_true',
                         help='redo finished steps')
     parser.add_argument('--no-readme', action='store_true',
@@ -182,8 +185,9 @@ class Runner:
     """Runs (or, dry, prints) the steps; remembers finished ones."""
 
     def __init__(self, dry_run: bool = False, force: bool = False,
-                 amp: bool = False) -> None:
+                 amp: bool = False, report_only: bool = False) -> None:
         self.dry_run = dry_run
+        self.report_only = report_only
         self.force = force
         self.amp = amp  # bf16 autocast on the CPU (--amp of the tools)
         self.done: Dict[str, str] = {}
@@ -193,6 +197,9 @@ class Runner:
         if self.amp and any(c.endswith(tools) for c in cmd) and \
                 '--amp' not in cmd:
             cmd = cmd + ['--amp']  # an option: ends a --cfg-options list
+        if self.report_only:
+            print('# not run (--report-only): ' + plan.show(cmd), flush=True)
+            return
         print('$ ' + plan.show(cmd), flush=True)
         if self.dry_run:
             return
@@ -228,7 +235,7 @@ class Runner:
             self.run(plan.train_stage2_command(ctx, variant),
                      work + '_train.log')
             ckpt = self.selected_checkpoint(work)
-            if ckpt is None and not self.dry_run:
+            if ckpt is None and not (self.dry_run or self.report_only):
                 raise SystemExit(f'run_study: training wrote no checkpoint '
                                  f'in {work}')
         else:
@@ -259,6 +266,8 @@ class Runner:
                         ctx, variant, ev, checkpoint)
                     self.run(train, det_work + '_train.log')
                     det_ckpt = self.last_checkpoint(det_work)
+                if det_ckpt is None and self.report_only:
+                    return None
                 _, test = plan.detection_commands(ctx, variant, ev,
                                                   checkpoint, det_ckpt)
                 self.run(test, work + '.log')
@@ -281,6 +290,17 @@ def run_rows(rows, ctx: plan.Context,
     return results
 
 
+def _commit() -> str:
+    """The code's git commit (short), or 'unknown' outside a clone."""
+    try:
+        out = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+                             cwd=locate()[1], capture_output=True, text=True,
+                             check=True)
+        return out.stdout.strip() or 'unknown'
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
+
+
 def header(study: str, args: argparse.Namespace,
            contexts: List[plan.Context]) -> str:
     data = 'synthetic set' if args.synthetic else 'real data'
@@ -290,12 +310,17 @@ def header(study: str, args: argparse.Namespace,
            *args.stage1, '--work-dir', args.work_dir, '--grid', args.grid]
     if args.synthetic:
         cmd.append('--synthetic')
-    note = (' A smoke run: the synthetic set and these schedules only show '
-            'that the study runs end to end; the numbers say nothing about '
-            "the paper's claims." if args.synthetic else '')
+    if args.stage2_options:
+        cmd += ['--stage2-options', *args.stage2_options]
+    options = ' '.join(f'{k}={v}' for k, v in contexts[0].stage2_options)
+    note = (' A reduced grid and one stage-2 epoch: a smoke run, the '
+            "numbers say nothing about the paper's claims."
+            if args.grid == 'reduced' else '')
     return (f'### {TITLES[study]}\n\nOurs: {data}, {args.grid} grid, '
-            f'{archs}, stage-2 epochs: {epochs}.{note}\n\n'
-            f'```\n{plan.show(cmd)}\n```\n')
+            f'{archs}, stage 1 `{", ".join(args.stage1)}`, stage-2 epochs: '
+            f'{epochs}, stage-2 options: {options or "none"}; code '
+            f'{_commit()}, 95 % BCa intervals over the 500 pairs.{note}'
+            f'\n\n```\n{plan.show(cmd)}\n```\n')
 
 
 def run_study(study: str, args: argparse.Namespace,
@@ -319,7 +344,7 @@ def run_study(study: str, args: argparse.Namespace,
     with open(osp.join(args.work_dir, f'{study}.json'), 'w') as f:
         json.dump(results, f, indent=1)
     print(markdown, flush=True)
-    if not args.no_readme and not args.dry_run:
+    if not args.no_readme and (args.report_only or not args.dry_run):
         tag = f"{'synthetic' if args.synthetic else 'real'}-{args.grid}"
         folder = osp.join(args.pages_dir, study)
         os.makedirs(folder, exist_ok=True)
@@ -336,6 +361,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     contexts = make_contexts(args)
     from sce_mae_mm.engine import decide_bf16
     runner = Runner(dry_run=args.dry_run, force=args.force,
-                    amp=decide_bf16(force_fp32=args.fp32))
+                    amp=decide_bf16(force_fp32=args.fp32),
+                    report_only=args.report_only)
     for study in args.studies:
         run_study(study, args, contexts, runner)
