@@ -388,17 +388,17 @@ def test_check_data_refuses_other_test_counts(tmp_path):
                                         counts=counts)))
     args = qs.parse_args([])
     assert (args.aflw_m_test, args.aflw_r_test, args.face300w_test) == \
-        (1200, 900, 800)
+        (2400, 2400, 1500)
     wanted = qs.wanted_test_counts(args)
     with pytest.raises(SystemExit) as err:
         qs.check_data(str(manifest), 3000, 0, 10000, **wanted)
     msg = str(err.value)
     assert '120 AFLW_M, 120 AFLW_R, 153 300W' in msg
-    assert '1200 AFLW_M, 900 AFLW_R, 800 300W' in msg
+    assert '2400 AFLW_M, 2400 AFLW_R, 1500 300W' in msg
     assert 'remove its folder' in msg
     assert '--aflw-m-test 120 --aflw-r-test 120 --300w-test 153' in msg
-    for key, bad in (('mafl_test', 998), ('aflw_m_test', 1200),
-                     ('aflw_r_test', 900), ('face300w_test', 800)):
+    for key, bad in (('mafl_test', 998), ('aflw_m_test', 2400),
+                     ('aflw_r_test', 2400), ('face300w_test', 1500)):
         with pytest.raises(SystemExit, match='this run needs'):
             qs.check_data(str(manifest), 3000, 0, 10000, **{key: bad})
     # the counts it holds, or none asked for (the reference size), pass
@@ -430,6 +430,6 @@ def test_the_data_step_asks_for_the_test_counts(tmp_path, monkeypatch):
     (cmd, title), = seen
     tail = ' '.join(cmd[cmd.index('--extra-celeba-train'):])
     assert tail == ('--extra-celeba-train 10000 --mafl-test 1000 '
-                    '--aflw-m-test 1200 --aflw-r-test 900 --300w-test 800')
-    assert ('test faces 1000 MAFL, 1200 AFLW_M, 900 AFLW_R, 800 300W'
+                    '--aflw-m-test 2400 --aflw-r-test 2400 --300w-test 1500')
+    assert ('test faces 1000 MAFL, 2400 AFLW_M, 2400 AFLW_R, 1500 300W'
             in title)
