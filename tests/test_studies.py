@@ -316,11 +316,14 @@ def test_run_study_end_to_end_with_stand_in_tools(tmp_path, monkeypatch,
     shutil.rmtree(work / 'deit-t' / 'clustering_cl')
     before = log.read_text()
     capsys.readouterr()
-    run_study.main(argv[:1] + argv[3:] + ['--report-only'])
+    run_study.main(argv[:1] + argv[3:] + ['--report-only', '--results-tag',
+                                          'synthetic-seed9'])
     assert log.read_text() == before
     out = capsys.readouterr().out
     assert '# not run (--report-only)' in out and '$ ' + str(fake) not in out
     components = (projects / 'components' / 'README.md').read_text()
+    assert '<!-- results:synthetic-seed9:begin -->' in components
+    assert (projects / 'components' / 'results_synthetic-seed9.png').is_file()
     assert '| + clustering (CARB, CL loss, no LCR) | 0.30 | 4.04 | – | – |' \
         in components
     assert 'code ' in components and 'stage 1 `' in components

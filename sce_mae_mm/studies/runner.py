@@ -99,6 +99,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'fast (default: on where it is, printed)')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands, run nothing')
+    parser.add_argument('--results-tag', metavar='TAG',
+                        help='name of the results block on the study pages '
+                        '(default: synthetic-GRID or real-GRID; e.g. '
+                        'synthetic-seed0 for one seed of several)')
     parser.add_argument('--report-only', action='store_true',
                         help='run nothing: the tables, plots and pages of '
                         'the finished variants ("–" for the others)')
@@ -345,7 +349,8 @@ def run_study(study: str, args: argparse.Namespace,
         json.dump(results, f, indent=1)
     print(markdown, flush=True)
     if not args.no_readme and (args.report_only or not args.dry_run):
-        tag = f"{'synthetic' if args.synthetic else 'real'}-{args.grid}"
+        tag = args.results_tag or (
+            f"{'synthetic' if args.synthetic else 'real'}-{args.grid}")
         folder = osp.join(args.pages_dir, study)
         os.makedirs(folder, exist_ok=True)
         shutil.copyfile(png, osp.join(folder, f'results_{tag}.png'))
