@@ -297,8 +297,9 @@ def run_rows(rows, ctx: plan.Context,
 def _commit() -> str:
     """The code's git commit (short), or 'unknown' outside a clone."""
     try:
+        repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
         out = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
-                             cwd=locate()[1], capture_output=True, text=True,
+                             cwd=repo, capture_output=True, text=True,
                              check=True)
         return out.stdout.strip() or 'unknown'
     except (OSError, subprocess.CalledProcessError):
