@@ -55,6 +55,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def cache_dir(args: argparse.Namespace) -> str:
+    """The backbone cache both feature kinds share."""
+    return osp.join(ROOT, args.work_dir, 'dve_rule', 'backbone_cache')
+
+
 def run_kind(args: argparse.Namespace, ckpt: str,
              kind: str) -> Dict[str, Dict[str, float]]:
     """Every variant's metrics for one feature kind (scored unless all
@@ -72,10 +77,9 @@ def run_kind(args: argparse.Namespace, ckpt: str,
                    'synthetic.py')
     print(f'\n=== {kind}: {", ".join(VARIANTS)} on one pass ({cfg})',
           flush=True)
-    cache = osp.join(ROOT, args.work_dir, 'dve_rule', 'backbone_cache')
     return score_rules(cfg, ckpt, osp.join(ROOT, args.data, 'celeba'),
                        out_root, amp=args.amp,
-                       cfg_options={'model.backbone_cache': cache},
+                       cfg_options={'model.backbone_cache': cache_dir(args)},
                        echo=lambda line: print(line, flush=True))
 
 
@@ -112,8 +116,7 @@ def main(argv: Optional[List[str]] = None) -> str:
         from ..engine import flush_denormals
         flush_denormals()
     results = {kind: run_kind(args, ckpt, kind) for kind in FEATURES}
-    shutil.rmtree(osp.join(ROOT, args.work_dir, 'dve_rule', 'backbone_cache'),
-                  ignore_errors=True)
+    shutil.rmtree(cache_dir(args), ignore_errors=True)
     text = table(results, args.seed)
     path = osp.join(ROOT, args.work_dir, 'dve_rule', 'dve_rule.md')
     with open(path, 'w') as f:

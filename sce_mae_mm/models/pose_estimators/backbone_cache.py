@@ -167,6 +167,9 @@ class BackboneCache:
             for row, index in enumerate(missing):
                 computed[index] = tuple(t[row] for t in outputs)
                 self._write(keys[index], computed[index])
+            if len(missing) == len(keys):  # nothing read: the batch as run
+                self.misses += len(keys)
+                return tuple(outputs)
         entries = [computed[i] if computed[i] is not None else
                    self._read(k) for i, k in enumerate(keys)]
         self.hits += len(keys) - len(missing)
