@@ -433,3 +433,36 @@ def test_the_data_step_asks_for_the_test_counts(tmp_path, monkeypatch):
                     '--aflw-m-test 2400 --aflw-r-test 2400 --300w-test 1500')
     assert ('test faces 1000 MAFL, 2400 AFLW_M, 2400 AFLW_R, 1500 300W'
             in title)
+
+
+def test_a_given_stage1_checkpoint_replaces_stage1(tmp_path, monkeypatch):
+    """--stage1-checkpoint: no stage-1 training, stage 2 starts from it."""
+    qs = _quickstart()
+    given = tmp_path / 'other_seed_epoch_3.pth'
+    given.write_bytes(b'weights')
+    seen = []
+    monkeypatch.setattr(qs.Steps, 'stage1',
+                        lambda self: seen.append('stage1') or 's1.pth')
+    monkeypatch.setattr(qs.Steps, 'stage2',
+                        lambda self, stage1, wd: seen.append(stage1) or 's2')
+    data = tmp_path / 'data'
+    data.mkdir()
+    (data / 'synthetic_manifest.json').write_text('{}')
+    args = qs.parse_args(['--work-dir', str(tmp_path / 'w'), '--data',
+                          str(data), '--fp32', '--until', 'stage2',
+                          '--stage1-checkpoint', str(given)])
+    assert qs.run(args) is None
+    assert seen == [str(given)]
+
+
+@pytest.mark.parametrize('extra', [[], ['--curve']])
+def test_a_missing_or_curve_stage1_checkpoint_is_refused(tmp_path, capsys,
+                                                         extra):
+    qs = _quickstart()
+    path = tmp_path / 'epoch_3.pth'
+    if extra:
+        path.write_bytes(b'weights')
+    with pytest.raises(SystemExit):
+        qs.parse_args(['--stage1-checkpoint', str(path), *extra])
+    err = capsys.readouterr().err
+    assert ('curve' in err) if extra else (str(path) in err)

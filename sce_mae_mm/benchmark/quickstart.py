@@ -98,6 +98,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    'synthetic configs of every step')
     p.add_argument('--stage1-config', default=None,
                    help='stage-1 config (default: the size\'s synthetic one)')
+    p.add_argument('--stage1-checkpoint', default=None, metavar='PTH',
+                   help='a trained stage-1 checkpoint (e.g. another seed\'s '
+                   'stage1/epoch_3.pth) used instead of training stage 1')
     p.add_argument('--stage1-options', nargs='+', default=[],
                    metavar='KEY=VALUE',
                    help='extra --cfg-options of the stage-1 command')
@@ -107,6 +110,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--force', action='store_true',
                    help='re-run steps whose outputs exist')
     args = p.parse_args(argv)
+    if args.stage1_checkpoint is not None:
+        if not osp.isfile(args.stage1_checkpoint):
+            p.error(f'--stage1-checkpoint {args.stage1_checkpoint}: no such '
+                    'file (expected a stage-1 checkpoint, e.g. '
+                    'work_dirs/quickstart/stage1/epoch_3.pth)')
+        if args.curve or args.reference:
+            p.error('--stage1-checkpoint: the learning curve needs the '
+                    "stage-1 run's own curve checkpoints; drop --curve")
     args.profile = ('reference' if args.reference else
                     'long' if args.long else 'short')
     prof = PROFILES[args.profile]
@@ -322,7 +333,7 @@ def run(args: argparse.Namespace) -> Optional[str]:
         check_data(manifest, args.num, args.seed, extra, **tests)
     if args.until == 'data':
         return None
-    stage1 = steps.stage1()
+    stage1 = args.stage1_checkpoint or steps.stage1()
     if args.until == 'stage1':
         return None
     stage2 = steps.stage2(stage1, wd)
