@@ -35,6 +35,21 @@ def test_table_counts_the_seeds_that_cross():
     assert "| seeds crossing (DVE's rule, interval below 0) | 0 of 3 |" in text
 
 
+def test_landmark_table_locates_the_loss():
+    runs = {100: _run(7.0, -1.4, -0.6), 101: _run(8.1, -0.2, 0.4)}
+    for m, eye in ((runs[100]['sce'], 4.8), (runs[101]['sce'], 8.05)):
+        m.update({'matching/diff_left_eye': eye,
+                  'matching/diff_baseline_left_eye': 6.9,
+                  'matching/diff_nose': 7.5,
+                  'matching/diff_baseline_nose': 8.0,
+                  'matching/diff_baseline_mirror_rate': 0.06,
+                  'matching/diff_baseline_within_3px': 0.1})
+    text = across_seeds.table(runs, long=False)
+    assert '| seed | left_eye | nose |' in text
+    assert '| 101 | 8.05 (6.90) | 7.50 (8.00) |' in text
+    assert across_seeds.landmark_names({'matching/diff_x': 1.}) == []
+
+
 def test_read_seed_waits_for_every_metrics_file(tmp_path, monkeypatch):
     monkeypatch.setattr(across_seeds, 'ROOT', str(tmp_path))
     wd = tmp_path / across_seeds.work_dir(101, False)

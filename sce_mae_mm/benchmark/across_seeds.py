@@ -117,6 +117,31 @@ def summary_rows(runs: Dict[int, Dict[str, Dict]]) -> List[List[str]]:
     return rows
 
 
+def landmark_names(sce: Dict[str, float]) -> List[str]:
+    """The landmarks of the metric's per-landmark keys
+    (``matching/diff_baseline_{name}``), in the metric's order."""
+    head = 'diff_baseline_'
+    names = []
+    for key in sce:
+        name = key.split('/')[-1]
+        if name.startswith(head) and not any(
+                t in name for t in ('ci_', 'within_', '_rate', 'minus')):
+            names.append(name[len(head):])
+    return names
+
+
+def landmark_rows(runs: Dict[int, Dict[str, Dict]]) -> List[List[str]]:
+    """Per seed: each landmark's different-identity error, SCE-MAE
+    (baseline), where a failing seed loses its margin."""
+    rows = []
+    for seed, m in runs.items():
+        sce = m['sce']
+        rows.append([str(seed)] + [
+            f"{fmt(sce, f'diff_{n}')} ({fmt(sce, f'diff_baseline_{n}')})"
+            for n in landmark_names(sce)])
+    return rows
+
+
 def table(runs: Dict[int, Dict[str, Dict]], long: bool) -> str:
     mode = '--long' if long else 'quick start'
     heads = [f'{DETECTION[k][0]} / mean shape' for k in DETECTION]
@@ -128,7 +153,17 @@ def table(runs: Dict[int, Dict[str, Dict]], long: bool) -> str:
                          "SCE − baseline (DVE's rule)", 'verdict',
                          'mirror', 'far', *heads],
                         [seed_row(s, m) for s, m in runs.items()]), '',
-        *markdown_lines(['over seeds', 'mean', 'std'], summary_rows(runs))])
+        *markdown_lines(['over seeds', 'mean', 'std'], summary_rows(runs)),
+        *_landmark_table(runs)])
+
+
+def _landmark_table(runs: Dict[int, Dict[str, Dict]]) -> List[str]:
+    names = landmark_names(next(iter(runs.values()))['sce'])
+    if not names:
+        return []
+    return ['', '**by landmark** (SCE-MAE different identity, px; the '
+            'same-location baseline in brackets)', '',
+            *markdown_lines(['seed', *names], landmark_rows(runs))]
 
 
 def main(argv: Optional[List[str]] = None) -> str:
