@@ -466,3 +466,32 @@ def test_a_missing_or_curve_stage1_checkpoint_is_refused(tmp_path, capsys,
         qs.parse_args(['--stage1-checkpoint', str(path), *extra])
     err = capsys.readouterr().err
     assert ('curve' in err) if extra else (str(path) in err)
+
+
+def test_head_epochs_stretch_the_whole_schedule(tmp_path, monkeypatch):
+    """--head-epochs N: every key the heads' schedule ties to max_epochs
+    follows, and the head step passes them to tools/train.py."""
+    from mmengine.config import Config
+
+    from sce_mae_mm.benchmark import quickstart_steps
+    cfg = Config.fromfile(
+        f'{quickstart_steps.SYN}/sce_mae_deit_t_mafl_synthetic.py')
+    cfg.merge_from_dict(dict(o.split('=') for o in
+                             quickstart_steps.head_schedule(12)))
+    assert int(cfg.train_cfg.max_epochs) == 12
+    assert int(cfg.train_cfg.val_interval) == 12
+    assert int(cfg.param_scheduler[0].T_max) == 12
+    assert int(cfg.param_scheduler[0].end) == 12
+    assert int(cfg.default_hooks.checkpoint.interval) == 12
+    qs = _quickstart()
+    args = qs.parse_args(['--fp32', '--head-epochs', '12'])
+    steps = qs.Steps(args, bf16=False)
+    seen = {}
+    monkeypatch.setattr(steps, 'train', lambda cfg, wd, title, step, opts,
+                        loaders: seen.update(opts=opts) or 'epoch_12.pth')
+    monkeypatch.setattr(steps, 'test', lambda *a, **k: {})
+    steps.detection('mafl', 's2.pth', str(tmp_path))
+    assert 'train_cfg.max_epochs=12' in seen['opts']
+    assert 'param_scheduler.0.T_max=12' in seen['opts']
+    with pytest.raises(SystemExit):
+        qs.parse_args(['--head-epochs', '0'])

@@ -107,9 +107,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument('--stage2-options', nargs='+', default=[],
                    metavar='KEY=VALUE',
                    help='extra --cfg-options of the stage-2 command')
+    p.add_argument('--head-epochs', type=int, default=None, metavar='N',
+                   help='epochs of every detection head (default: the '
+                   "config's 6), its cosine schedule stretched to them")
     p.add_argument('--force', action='store_true',
                    help='re-run steps whose outputs exist')
     args = p.parse_args(argv)
+    if args.head_epochs is not None and args.head_epochs < 1:
+        p.error(f'--head-epochs {args.head_epochs}: expected 1 or more')
     if args.stage1_checkpoint is not None:
         if not osp.isfile(args.stage1_checkpoint):
             p.error(f'--stage1-checkpoint {args.stage1_checkpoint}: no such '

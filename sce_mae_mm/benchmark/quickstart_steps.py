@@ -50,6 +50,17 @@ def is_final(ckpt: str, config: str, options: List[str] = ()) -> bool:
     return osp.basename(ckpt) == f'epoch_{max_epochs(config, options)}.pth'
 
 
+def head_schedule(epochs: int) -> List[str]:
+    """``--cfg-options`` that give a quick-start head a cosine schedule of
+    ``epochs`` (``quickstart_heads.py`` ties these keys to its
+    ``max_epochs``)."""
+    return [f'train_cfg.max_epochs={epochs}',
+            f'train_cfg.val_interval={epochs}',
+            f'param_scheduler.0.T_max={epochs}',
+            f'param_scheduler.0.end={epochs}',
+            f'default_hooks.checkpoint.interval={epochs}']
+
+
 class Steps:
     """The tool commands of one run, sharing its data, seed and precision."""
 
@@ -192,8 +203,11 @@ class Steps:
         loaders = [f'{n}:{key}' for n in ('train_dataloader',
                                           'val_dataloader',
                                           'test_dataloader')]
+        epochs = getattr(self.args, 'head_epochs', None)
         ckpt = self.train(cfg, f'{wd}/det_{key}',
                           f'detection head: train on {label}', step,
-                          [f'model.init_cfg.checkpoint={stage2}'], loaders)
+                          [f'model.init_cfg.checkpoint={stage2}',
+                           *(head_schedule(epochs) if epochs else [])],
+                          loaders)
         return self.test(cfg, ckpt, f'{wd}/det_{key}/test/metrics.json',
                          f'detection: test on {label}', step, loaders)
