@@ -495,3 +495,20 @@ def test_head_epochs_stretch_the_whole_schedule(tmp_path, monkeypatch):
     assert 'param_scheduler.0.T_max=12' in seen['opts']
     with pytest.raises(SystemExit):
         qs.parse_args(['--head-epochs', '0'])
+
+
+def test_the_users_stage1_options_win_over_the_seed(tmp_path, monkeypatch):
+    """--stage1-options randomness.seed=0 on --seed 1: the user's value
+    comes after the run's own in tools/train.py's --cfg-options."""
+    qs = _quickstart()
+    args = qs.parse_args(['--fp32', '--seed', '1', '--work-dir',
+                          str(tmp_path), '--stage1-options',
+                          'randomness.seed=0'])
+    steps = qs.Steps(args, bf16=False)
+    cmds = []
+    monkeypatch.setattr(steps, 'run', lambda cmd, title, step:
+                        cmds.append(cmd))
+    with pytest.raises(SystemExit):  # no checkpoint after the fake run
+        steps.stage1()
+    seeds = [a for a in cmds[0] if a.startswith('randomness.seed=')]
+    assert seeds == ['randomness.seed=1', 'randomness.seed=0']

@@ -126,9 +126,11 @@ class Steps:
         ckpt = last_checkpoint(work_dir)
         if ckpt is None or self.args.force or not is_final(ckpt, config,
                                                            options):
+            # the step's and the user's options last: theirs win a clash
+            # (e.g. --stage1-options randomness.seed=0 on another seed)
             cmd = [PY, TRAIN, config, '--work-dir', work_dir,
-                   *self.amp(), '--cfg-options', *options,
-                   *self.data_options(loaders)]
+                   *self.amp(), '--cfg-options',
+                   *self.data_options(loaders), *options]
             if ckpt is not None and not self.args.force:
                 cmd.insert(3, '--resume')  # an interrupted run
                 title += f' (resumed from {osp.basename(ckpt)})'
