@@ -26,7 +26,11 @@ def _run(diff, low, high):
 def test_table_counts_the_seeds_that_cross():
     runs = {100: _run(7.0, -1.4, -0.6), 101: _run(8.1, -0.2, 0.4),
             102: _run(9.0, 0.5, 1.5)}
+    runs[100]['mafl'].update(NME_over_mean_shape=0.6,
+                             NME_over_mean_shape_ci_low=0.55,
+                             NME_over_mean_shape_ci_high=0.65)
     text = across_seeds.table(runs, long=False)
+    assert '| 0.60 [0.55, 0.65] | 0.60 |' in text  # an interval where held
     assert '| seeds crossing (ours rule, interval below 0) | 1 of 3 |' in text
     assert '| 101 | 8.10 [7.80, 8.40] | 16.00 | 8.00 |' in text
     assert 'not established' in text and 'NOT MET' in text

@@ -75,7 +75,7 @@ def seed_row(seed: int, m: Dict[str, Dict]) -> List[str]:
         cells += [fmt_ci(sce, key), _verdict(sce, key)]
     cells += [fmt(sce, 'diff_mirror_rate', '.3f'),
               fmt(sce, 'diff_far_rate', '.3f')]
-    cells += [fmt(with_point_differences(m[k]), 'NME_over_mean_shape')
+    cells += [fmt_ci(with_point_differences(m[k]), 'NME_over_mean_shape')
               for k in DETECTION]
     return cells
 
